@@ -1,0 +1,246 @@
+"""Regulated firms, the people who act for them, and the firm's authorisation stage."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from licensing.permissions import (
+    SURRENDER,
+    firm_or_perm_guard,
+    perm_guard,
+    system_guard,
+)
+from licensing.validators import validate_lei, validate_ntn
+
+
+class FirmStage(models.TextChoices):
+    APPLICANT = "applicant", _("Applicant")
+    NOC_HOLDER = "noc_holder", _("NOC holder")
+    AML_REGISTERED = "aml_registered", _("AML-registered")
+    LICENSED = "licensed", _("Licensed")
+    SUSPENDED = "suspended", _("Suspended")
+    NOC_LAPSED = "noc_lapsed", _("NOC lapsed")
+    REFUSED = "refused", _("Refused")
+    REVOKED = "revoked", _("Revoked")
+    SURRENDERED = "surrendered", _("Surrendered")
+
+
+# Stages in which the firm may not carry on regulated activity at all.
+NOT_PERMITTED_TO_OPERATE = frozenset(
+    {
+        FirmStage.APPLICANT,
+        FirmStage.NOC_HOLDER,
+        FirmStage.SUSPENDED,
+        FirmStage.NOC_LAPSED,
+        FirmStage.REFUSED,
+        FirmStage.REVOKED,
+        FirmStage.SURRENDERED,
+    }
+)
+
+
+class FirmQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see every firm; a firm user sees the firms they belong to."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        if user.is_regulator_staff:
+            return self
+        return self.filter(memberships__user=user, memberships__is_active=True).distinct()
+
+    def at_stage(self, *stages):
+        return self.filter(stage__in=stages)
+
+
+class Firm(FSMModelMixin, models.Model):
+    legal_name = models.CharField(_("legal name"), max_length=300)
+    trading_names = models.JSONField(_("trading names"), default=list, blank=True)
+    reference_number = models.CharField(
+        _("regulator reference number"),
+        max_length=40,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Assigned when the firm first submits an application."),
+    )
+    lei = models.CharField(
+        _("LEI"), max_length=20, unique=True, null=True, blank=True, validators=[validate_lei]
+    )
+    incorporation_country = models.CharField(
+        _("country of incorporation"), max_length=2, help_text=_("ISO 3166 two-letter code.")
+    )
+    incorporation_number = models.CharField(_("incorporation number"), max_length=100, blank=True)
+    local_company_number = models.CharField(_("local company number (SECP)"), max_length=50, blank=True)
+    ntn = models.CharField(_("NTN"), max_length=9, blank=True, validators=[validate_ntn])
+    registered_address = models.TextField(_("registered address"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+
+    stage = FSMField(
+        _("authorisation stage"),
+        max_length=30,
+        choices=FirmStage.choices,
+        default=FirmStage.APPLICANT,
+        protected=True,
+        db_index=True,
+    )
+    stage_changed_at = models.DateTimeField(_("stage effective since"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last updated"), auto_now=True)
+
+    objects = FirmQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("firm")
+        verbose_name_plural = _("firms")
+        ordering = ["legal_name"]
+
+    def __str__(self):
+        return self.legal_name
+
+    @property
+    def audit_firm(self):
+        return self
+
+    @property
+    def may_operate(self) -> bool:
+        return self.stage not in NOT_PERMITTED_TO_OPERATE
+
+    # --- The authorisation stage machine. Transitions change state only; the service
+    # functions in licensing.services lock, save, audit and notify.
+
+    @transition(
+        field=stage,
+        source=FirmStage.APPLICANT,
+        target=FirmStage.NOC_HOLDER,
+        permission=perm_guard("licensing.decide_application"),
+    )
+    def grant_noc(self):
+        pass
+
+    @transition(
+        field=stage,
+        source=FirmStage.NOC_HOLDER,
+        target=FirmStage.AML_REGISTERED,
+        permission=perm_guard("aml.verify_amlregistration"),
+    )
+    def register_aml(self):
+        pass
+
+    @transition(
+        field=stage,
+        source=FirmStage.AML_REGISTERED,
+        target=FirmStage.LICENSED,
+        permission=perm_guard("licensing.decide_application"),
+    )
+    def grant_licence(self):
+        pass
+
+    @transition(
+        field=stage,
+        source=[FirmStage.APPLICANT, FirmStage.NOC_HOLDER, FirmStage.AML_REGISTERED],
+        target=FirmStage.REFUSED,
+        permission=perm_guard("licensing.decide_application"),
+    )
+    def refuse(self):
+        pass
+
+    @transition(
+        field=stage,
+        source=[FirmStage.NOC_HOLDER, FirmStage.AML_REGISTERED],
+        target=FirmStage.NOC_LAPSED,
+        permission=system_guard,
+    )
+    def lapse_noc(self):
+        pass
+
+    @transition(
+        field=stage,
+        source=FirmStage.LICENSED,
+        target=FirmStage.SUSPENDED,
+        permission=perm_guard("licensing.supervise_firm"),
+    )
+    def suspend(self):
+        pass
+
+    @transition(
+        field=stage,
+        source=FirmStage.SUSPENDED,
+        target=FirmStage.LICENSED,
+        permission=perm_guard("licensing.supervise_firm"),
+    )
+    def lift_suspension(self):
+        pass
+
+    @transition(
+        field=stage,
+        source=[FirmStage.LICENSED, FirmStage.SUSPENDED],
+        target=FirmStage.REVOKED,
+        permission=perm_guard("licensing.supervise_firm"),
+    )
+    def revoke(self):
+        pass
+
+    @transition(
+        field=stage,
+        source=[FirmStage.LICENSED, FirmStage.SUSPENDED],
+        target=FirmStage.SURRENDERED,
+        permission=firm_or_perm_guard(SURRENDER, "licensing.supervise_firm"),
+    )
+    def surrender(self):
+        pass
+
+
+class FirmStageChange(models.Model):
+    """The public history of a firm's stage: what the register shows, with effective dates."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="stage_changes")
+    from_stage = models.CharField(max_length=30, choices=FirmStage.choices)
+    to_stage = models.CharField(max_length=30, choices=FirmStage.choices)
+    effective_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
+        ordering = ["-effective_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.firm}: {self.from_stage} → {self.to_stage}"
+
+    @property
+    def audit_firm(self):
+        return self.firm
+
+
+class FirmRole(models.TextChoices):
+    PRINCIPAL = "principal", _("Principal")
+    SUBMITTER = "submitter", _("Submitter")
+    CONTRIBUTOR = "contributor", _("Contributor")
+
+
+class FirmMembership(models.Model):
+    firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=FirmRole.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("firm membership")
+        verbose_name_plural = _("firm memberships")
+        constraints = [models.UniqueConstraint(fields=["firm", "user"], name="membership_firm_user")]
+
+    def __str__(self):
+        return f"{self.user} — {self.firm} ({self.get_role_display()})"
+
+    @property
+    def audit_firm(self):
+        return self.firm

@@ -1,0 +1,322 @@
+"""Actions on applications: from the first draft to the approver's decision."""
+
+import datetime
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from licensing import numbering
+from licensing.models import (
+    Application,
+    ApplicationKind,
+    ApplicationStatus,
+    Decision,
+    Firm,
+    InformationRequest,
+    InformationRequestStatus,
+    Licence,
+    Noc,
+    Recommendation,
+)
+from licensing.models.applications import DecisionOutcome, RecommendationOutcome
+from licensing.models.authorisations import NocStatus
+from licensing.permissions import EDIT, SUBMIT, can_decide, can_for_firm
+from licensing.services.common import require_reason
+from licensing.services.firms import change_stage
+from portal.audit.chain import record
+from portal.dates import add_months, local_today
+from portal.errors import FourEyesViolation, NotFound, NotPermitted, RuleBroken
+from portal.transitions import check, lock, take
+
+
+def _lock_application(application_id, *, expected_status=None) -> Application:
+    """Lock the application, then its firm (always in that order: no deadlocks)."""
+    app = lock(Application.objects, application_id, expected_state=expected_status)
+    app.firm = lock(Firm.objects, app.firm_id, state_field="stage")
+    return app
+
+
+@transaction.atomic
+def application_create(*, actor, firm_id: int, kind: str) -> Application:
+    firm = Firm.objects.filter(pk=firm_id).first()
+    if firm is None:
+        raise NotFound(_("Firm not found."))
+    allowed, reason = can_for_firm(actor, firm, EDIT)
+    if not allowed:
+        raise NotPermitted(reason)
+    if kind not in ApplicationKind.values:
+        raise RuleBroken(_("Unknown kind of application."), field_errors={"kind": [_("Choose a kind.")]})
+    app = Application.objects.create(firm=firm, kind=kind, created_by=actor)
+    record(actor=actor, action="application.create", obj=app, to_state=app.status)
+    return app
+
+
+@transaction.atomic
+def application_save_section(
+    *, actor, application_id: int, section: str, data: dict, completed: bool
+) -> Application:
+    app = _lock_application(application_id)
+    allowed, reason = can_for_firm(actor, app.firm, EDIT)
+    if not allowed:
+        raise NotPermitted(reason)
+    if app.status != ApplicationStatus.DRAFT:
+        raise RuleBroken(_("Only a draft can be edited."))
+    app.sections = {
+        **app.sections,
+        section: {"status": "completed" if completed else "in_progress", "data": data},
+    }
+    app.save(update_fields=["sections"])
+    record(
+        actor=actor,
+        action="application.save_section",
+        obj=app,
+        details={"section": section, "completed": completed},
+    )
+    return app
+
+
+def _send_acknowledgement(app_id: int) -> None:
+    app = Application.objects.select_related("firm", "declaration_signed_by").get(pk=app_id)
+    recipient = app.declaration_signed_by
+    send_mail(
+        subject=_("We received your application %(ref)s") % {"ref": app.reference},
+        message=_("Your %(kind)s application for %(firm)s was received on %(when)s.\nReference: %(ref)s\n")
+        % {
+            "kind": app.get_kind_display(),
+            "firm": app.firm.legal_name,
+            "when": timezone.localtime(app.submitted_at).strftime("%d %B %Y %H:%M"),
+            "ref": app.reference,
+        },
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[recipient.email],
+    )
+
+
+@transaction.atomic
+def application_submit(*, actor, application_id: int, declaration: bool) -> Application:
+    """Sign the declaration and submit. Submitting an already-submitted application again
+    (a double click, a resent form) returns it unchanged."""
+    app = _lock_application(application_id)
+    if app.status != ApplicationStatus.DRAFT and app.submitted_at is not None:
+        allowed, reason = can_for_firm(actor, app.firm, SUBMIT)
+        if not allowed:
+            raise NotPermitted(reason)
+        return app
+    if not declaration:
+        raise RuleBroken(
+            _("You must confirm the declaration to submit."),
+            field_errors={"declaration": [_("Confirm the declaration.")]},
+        )
+    now = timezone.now()
+    app.declaration_signed_by = actor
+    app.declaration_signed_at = now
+    app.submitted_at = now
+    extra = ["declaration_signed_by", "declaration_signed_at", "submitted_at", "reference"]
+    check(app, "submit", actor=actor)  # before numbers are drawn: no gaps for refusals
+    app.reference = numbering.next_application_reference(app.kind)
+    if not app.firm.reference_number:
+        app.firm.reference_number = numbering.next_firm_reference()
+        app.firm.save(update_fields=["reference_number"])
+    take(app, "submit", actor=actor, extra_fields=extra, details={"reference": app.reference})
+    transaction.on_commit(lambda: _send_acknowledgement(app.pk))
+    return app
+
+
+@transaction.atomic
+def application_start_review(*, actor, application_id: int) -> Application:
+    """A case officer takes a submitted case; it is assigned to them unless it already is."""
+    app = _lock_application(application_id, expected_status=ApplicationStatus.SUBMITTED)
+    if app.assigned_officer_id is None:
+        app.assigned_officer = actor
+    take(app, "start_review", actor=actor, extra_fields=["assigned_officer"])
+    return app
+
+
+@transaction.atomic
+def information_request_create(
+    *, actor, application_id: int, items: list[str], due_on: datetime.date | None = None
+) -> InformationRequest:
+    items = [i.strip() for i in items if i and i.strip()]
+    if not items:
+        raise RuleBroken(
+            _("List at least one item the firm must provide."),
+            field_errors={"items": [_("Add at least one item.")]},
+        )
+    due_on = due_on or local_today() + datetime.timedelta(days=settings.PORTAL_INFORMATION_REQUEST_DAYS)
+    if due_on <= local_today():
+        raise RuleBroken(
+            _("The due date must be in the future."),
+            field_errors={"due_on": [_("Choose a date after today.")]},
+        )
+    app = _lock_application(application_id, expected_status=ApplicationStatus.UNDER_REVIEW)
+    take(app, "request_information", actor=actor, details={"items": items, "due_on": due_on})
+    return InformationRequest.objects.create(application=app, raised_by=actor, items=items, due_on=due_on)
+
+
+@transaction.atomic
+def information_request_answer(*, actor, application_id: int, response: str) -> InformationRequest:
+    """The firm answers; the case returns to the same officer, flagged as changed."""
+    response = (response or "").strip()
+    if not response:
+        raise RuleBroken(_("Write your answer."), field_errors={"response": [_("Write your answer.")]})
+    app = _lock_application(application_id)
+    ir = (
+        InformationRequest.objects.select_for_update()
+        .filter(application=app, status=InformationRequestStatus.OPEN)
+        .first()
+    )
+    now = timezone.now()
+    app.firm_changed_at = now
+    take(app, "answer_information_request", actor=actor, extra_fields=["firm_changed_at"])
+    ir.status = InformationRequestStatus.ANSWERED
+    ir.response = response
+    ir.responded_by = actor
+    ir.responded_at = now
+    ir.save(update_fields=["status", "response", "responded_by", "responded_at"])
+    return ir
+
+
+@transaction.atomic
+def application_recommend(
+    *, actor, application_id: int, outcome: str, reasons: str, proposed_conditions: str = ""
+) -> Recommendation:
+    if outcome not in RecommendationOutcome.values:
+        raise RuleBroken(_("Recommend grant or refuse."), field_errors={"outcome": [_("Choose one.")]})
+    reasons = require_reason(reasons)
+    app = _lock_application(application_id, expected_status=ApplicationStatus.UNDER_REVIEW)
+    take(app, "recommend", actor=actor, reason=reasons, details={"outcome": outcome})
+    recommendation = Recommendation.objects.create(
+        application=app,
+        officer=actor,
+        outcome=outcome,
+        reasons=reasons,
+        proposed_conditions=proposed_conditions.strip(),
+    )
+    app.forget_cached_recommendation()
+    return recommendation
+
+
+def _issue_noc(app: Application, *, actor, conditions: str, validity_months: int) -> Noc:
+    issued_on = local_today()
+    noc = Noc.objects.create(
+        firm=app.firm,
+        application=app,
+        number=numbering.next_noc_number(),
+        issued_on=issued_on,
+        expires_on=add_months(issued_on, validity_months),
+        conditions=conditions,
+    )
+    change_stage(app.firm, "grant_noc", actor=actor, details={"noc": noc.number})
+    return noc
+
+
+def _grant_licence(app: Application, *, actor, conditions: str, validity_months: int) -> Licence:
+    issued_on = local_today()
+    licence = Licence.objects.create(
+        firm=app.firm,
+        application=app,
+        number=numbering.next_licence_number(),
+        issued_on=issued_on,
+        expires_on=add_months(issued_on, validity_months),
+        conditions=conditions,
+    )
+    licence.permitted_activities.set(app.activities.all())
+    app.firm.nocs.filter(status=NocStatus.ACTIVE).update(status=NocStatus.SUPERSEDED)
+    change_stage(app.firm, "grant_licence", actor=actor, details={"licence": licence.number})
+    return licence
+
+
+@transaction.atomic
+def application_decide(
+    *,
+    actor,
+    application_id: int,
+    outcome: str,
+    reasons: str,
+    conditions: str | None = None,
+    validity_months: int | None = None,
+) -> Decision:
+    """The approver grants, refuses or sends back. Four-eyes: never the recommender.
+
+    Ten approvers pressing "grant" at once: the first takes the row lock and decides;
+    the others wait, then find the case decided and get "this case changed".
+    """
+    if outcome not in DecisionOutcome.values:
+        raise RuleBroken(
+            _("Decide grant, refuse or send back."), field_errors={"outcome": [_("Choose one.")]}
+        )
+    reasons = require_reason(reasons)
+    app = _lock_application(application_id, expected_status=ApplicationStatus.AWAITING_DECISION)
+    allowed, why = can_decide(actor, app)
+    recommendation = app.current_recommendation
+    if not allowed:
+        if recommendation is not None and actor is not None and recommendation.officer_id == actor.pk:
+            raise FourEyesViolation(why)
+        raise NotPermitted(why)
+    transition_name = {
+        DecisionOutcome.GRANT: "approve",
+        DecisionOutcome.REFUSE: "refuse",
+        DecisionOutcome.SEND_BACK: "send_back",
+    }[outcome]
+    app.decided_at = timezone.now() if outcome != DecisionOutcome.SEND_BACK else None
+    take(
+        app,
+        transition_name,
+        actor=actor,
+        reason=reasons,
+        extra_fields=["decided_at"],
+        details={"recommendation": recommendation.pk if recommendation else None},
+    )
+    decision = Decision.objects.create(
+        application=app,
+        recommendation=recommendation,
+        recommended_by_id=recommendation.officer_id,
+        approver=actor,
+        outcome=outcome,
+        reasons=reasons,
+    )
+    if outcome == DecisionOutcome.SEND_BACK:
+        Recommendation.objects.filter(pk=recommendation.pk).update(is_current=False)
+    elif outcome == DecisionOutcome.REFUSE:
+        change_stage(app.firm, "refuse", actor=actor, reason=reasons)
+    else:
+        final_conditions = recommendation.proposed_conditions if conditions is None else conditions
+        if app.kind == ApplicationKind.NOC:
+            _issue_noc(
+                app,
+                actor=actor,
+                conditions=final_conditions,
+                validity_months=validity_months or settings.PORTAL_NOC_VALIDITY_MONTHS,
+            )
+        else:
+            _grant_licence(
+                app,
+                actor=actor,
+                conditions=final_conditions,
+                validity_months=validity_months or settings.PORTAL_LICENCE_VALIDITY_MONTHS,
+            )
+    return decision
+
+
+@transaction.atomic
+def application_withdraw(*, actor, application_id: int, reason: str = "") -> Application:
+    app = _lock_application(application_id)
+    take(app, "withdraw", actor=actor, reason=(reason or "").strip())
+    app.information_requests.filter(status=InformationRequestStatus.OPEN).update(
+        status=InformationRequestStatus.WITHDRAWN
+    )
+    return app
+
+
+@transaction.atomic
+def application_lapse(*, application_id: int, reason: str) -> Application:
+    """System action: an information request went unanswered past its due date."""
+    app = _lock_application(application_id, expected_status=ApplicationStatus.INFORMATION_REQUESTED)
+    take(app, "lapse", actor=None, reason=reason)
+    app.information_requests.filter(status=InformationRequestStatus.OPEN).update(
+        status=InformationRequestStatus.LAPSED
+    )
+    return app

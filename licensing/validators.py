@@ -1,0 +1,50 @@
+"""Validators for the identifiers a regulator in Pakistan deals with."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+_LEI_RE = re.compile(r"^[0-9A-Z]{18}[0-9]{2}$")
+_CNIC_RE = re.compile(r"^\d{5}-\d{7}-\d$")
+_NTN_RE = re.compile(r"^\d{7}-\d$")
+
+
+def lei_checksum_ok(value: str) -> bool:
+    """ISO 17442 check digits: ISO 7064 MOD 97-10 over the whole code must give 1."""
+    digits = "".join(str(int(ch, 36)) for ch in value)
+    return int(digits) % 97 == 1
+
+
+def lei_check_digits(prefix18: str) -> str:
+    """The two check digits that complete an 18-character LEI prefix."""
+    digits = "".join(str(int(ch, 36)) for ch in prefix18.upper() + "00")
+    return f"{98 - int(digits) % 97:02d}"
+
+
+def validate_lei(value: str) -> None:
+    if not _LEI_RE.match(value or ""):
+        raise ValidationError(
+            _("An LEI is 20 characters: 18 capital letters or digits, then 2 check digits."),
+            code="lei_format",
+        )
+    if not lei_checksum_ok(value):
+        raise ValidationError(
+            _("This LEI's check digits are wrong: check for a mistyped character."),
+            code="lei_checksum",
+        )
+
+
+def validate_cnic(value: str) -> None:
+    if not _CNIC_RE.match(value or ""):
+        raise ValidationError(
+            _("Enter the CNIC as 13 digits in the form 12345-1234567-1."), code="cnic_format"
+        )
+
+
+def validate_ntn(value: str) -> None:
+    if not _NTN_RE.match(value or ""):
+        raise ValidationError(
+            _("Enter the NTN as 7 digits, a hyphen and a check digit, e.g. 1234567-8."),
+            code="ntn_format",
+        )

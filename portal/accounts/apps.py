@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class AccountsConfig(AppConfig):
+    name = "portal.accounts"
+    label = "accounts"
+    verbose_name = "Accounts and roles"
+
+    def ready(self):
+        from portal.accounts.roles import sync_staff_groups
+
+        post_migrate.connect(sync_staff_groups, dispatch_uid="accounts.sync_staff_groups")

@@ -1,0 +1,79 @@
+"""Regulator staff roles, as Django groups with model permissions.
+
+The groups and their permissions are declared here and kept in sync after every
+migrate, so a fresh database and a production one agree. Administrators may edit
+membership in the Django admin; the permission sets are code, reviewed like code.
+"""
+
+import enum
+
+from django.utils.translation import gettext_lazy as _
+
+
+class StaffRole(enum.StrEnum):
+    CASE_OFFICER = "Case officer"
+    APPROVER = "Approver"
+    AML_OFFICER = "AML officer"
+    SUPERVISOR = "Read-only supervisor"
+    ADMINISTRATOR = "Administrator"
+
+    @property
+    def label(self):
+        return _(self.value)
+
+
+_VIEW_ALL = [
+    "licensing.view_firm",
+    "licensing.view_firmmembership",
+    "licensing.view_application",
+    "licensing.view_informationrequest",
+    "licensing.view_recommendation",
+    "licensing.view_decision",
+    "licensing.view_noc",
+    "licensing.view_licence",
+    "licensing.view_firmstagechange",
+    "licensing.view_activity",
+    "aml.view_amlregistration",
+    "audit.view_auditevent",
+]
+
+ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
+    StaffRole.CASE_OFFICER: _VIEW_ALL + ["licensing.review_application"],
+    StaffRole.APPROVER: _VIEW_ALL + ["licensing.decide_application", "licensing.supervise_firm"],
+    StaffRole.AML_OFFICER: _VIEW_ALL + ["aml.verify_amlregistration"],
+    StaffRole.SUPERVISOR: list(_VIEW_ALL),
+    StaffRole.ADMINISTRATOR: _VIEW_ALL
+    + [
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "auth.view_group",
+        "auth.change_group",
+        "licensing.add_activity",
+        "licensing.change_activity",
+        "licensing.add_firm",
+        "licensing.change_firm",
+        "licensing.add_firmmembership",
+        "licensing.change_firmmembership",
+        "licensing.delete_firmmembership",
+        "django_celery_beat.view_periodictask",
+        "django_celery_beat.change_periodictask",
+    ],
+}
+
+
+def sync_staff_groups(sender=None, **kwargs):
+    """Create each role's group and give it exactly its permissions (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
+
+    # post_migrate fires once per app, and the permissions of later apps do not exist
+    # yet on the first calls; syncing on each call is cheap and ends complete.
+    for role, codes in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role.value)
+        perms = []
+        for code in codes:
+            app_label, codename = code.split(".")
+            perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if perm is not None:
+                perms.append(perm)
+        group.permissions.set(perms)

@@ -1,0 +1,42 @@
+"""Map every API error to one problem-document shape: type, title, status, detail, errors."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from portal.errors import DomainError
+
+
+def _problem(status_code: int, type_: str, title: str, detail: str, errors=None) -> dict:
+    body = {"type": f"/problems/{type_}", "title": title, "status": status_code, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(exc.as_problem(), status=exc.status_code, content_type="application/problem+json")
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    errors = None
+    detail = getattr(exc, "detail", "")
+    if isinstance(exc, exceptions.ValidationError):
+        errors = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        detail = "The submitted data is not valid."
+        type_ = "validation-error"
+    else:
+        type_ = getattr(exc, "default_code", "error").replace("_", "-")
+    title = str(getattr(exc, "default_detail", "Error"))
+    response.data = _problem(response.status_code, type_, title, str(detail), errors)
+    response.content_type = "application/problem+json"
+    if response.status_code == status.HTTP_401_UNAUTHORIZED:
+        response["WWW-Authenticate"] = response.get("WWW-Authenticate", "Session")
+    return response

@@ -1,0 +1,109 @@
+"""Shared fixtures: the three people of most tests (owner, colleague, outsider) plus the
+regulator's staff roles, and helpers to reach services that tests need for real."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+
+from licensing.models import Activity, FirmRole
+from portal.accounts.roles import StaffRole
+from tests.factories import FirmFactory, MembershipFactory, UserFactory
+
+
+def need_service(name: str, reason: str):
+    """Skip with a clear message, or fail when REQUIRE_SERVICES=1 (CI)."""
+    message = f"{name} is not reachable: {reason}"
+    if settings.REQUIRE_SERVICES or os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{message} (REQUIRE_SERVICES=1: a missing service is a failure)")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def require_postgres(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        need_service("PostgreSQL", "tests run on SQLite; set DATABASE_URL=postgres://...")
+
+
+def _staff(role: StaffRole, email: str):
+    user = UserFactory(email=email, full_name=f"{role.value} {email.split('@')[0]}")
+    user.groups.add(Group.objects.get(name=role.value))
+    return user
+
+
+@pytest.fixture
+def officer(db):
+    return _staff(StaffRole.CASE_OFFICER, "officer@regulator.example")
+
+
+@pytest.fixture
+def officer2(db):
+    return _staff(StaffRole.CASE_OFFICER, "officer2@regulator.example")
+
+
+@pytest.fixture
+def approver(db):
+    return _staff(StaffRole.APPROVER, "approver@regulator.example")
+
+
+@pytest.fixture
+def approver2(db):
+    return _staff(StaffRole.APPROVER, "approver2@regulator.example")
+
+
+@pytest.fixture
+def aml_officer(db):
+    return _staff(StaffRole.AML_OFFICER, "aml@regulator.example")
+
+
+@pytest.fixture
+def supervisor(db):
+    return _staff(StaffRole.SUPERVISOR, "supervisor@regulator.example")
+
+
+@pytest.fixture
+def administrator(db):
+    user = _staff(StaffRole.ADMINISTRATOR, "admin@regulator.example")
+    user.is_staff = True
+    user.is_superuser = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def firm(db):
+    return FirmFactory(legal_name="Owner Exchange Ltd")
+
+
+@pytest.fixture
+def other_firm(db):
+    return FirmFactory(legal_name="Other Exchange Ltd")
+
+
+@pytest.fixture
+def principal(firm):
+    return MembershipFactory(firm=firm, role=FirmRole.PRINCIPAL).user
+
+
+@pytest.fixture
+def submitter(firm):
+    return MembershipFactory(firm=firm, role=FirmRole.SUBMITTER).user
+
+
+@pytest.fixture
+def contributor(firm):
+    return MembershipFactory(firm=firm, role=FirmRole.CONTRIBUTOR).user
+
+
+@pytest.fixture
+def outsider(other_firm):
+    """A principal of another firm."""
+    return MembershipFactory(firm=other_firm, role=FirmRole.PRINCIPAL).user
+
+
+@pytest.fixture
+def activities(db):
+    return list(Activity.objects.filter(code__in=["exchange", "custody"]))

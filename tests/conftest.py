@@ -12,6 +12,12 @@ from portal.accounts.roles import StaffRole
 from tests.factories import FirmFactory, MembershipFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Real hashers are slow on purpose; tests create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def need_service(name: str, reason: str):
     """Skip with a clear message, or fail when REQUIRE_SERVICES=1 (CI)."""
     message = f"{name} is not reachable: {reason}"

@@ -12,9 +12,7 @@ from portal.audit.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 
-def test_firm_walks_from_application_to_licence(
-    firm, submitter, officer, approver, aml_officer, activities
-):
+def test_firm_walks_from_application_to_licence(firm, submitter, officer, approver, aml_officer, activities):
     noc_app = scenarios.grant_noc(
         firm, submitter=submitter, officer=officer, approver=approver, activities=activities
     )

@@ -120,9 +120,7 @@ def register_aml(firm: Firm, *, submitter, aml_officer, goaml_org_id: str):
 
 
 def answer_information_request(app: Application, *, actor) -> Application:
-    information_request_answer(
-        actor=actor, application_id=app.pk, response="Attached as requested."
-    )
+    information_request_answer(actor=actor, application_id=app.pk, response="Attached as requested.")
     return Application.objects.get(pk=app.pk)
 
 

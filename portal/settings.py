@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "allauth",
+    "allauth.account",
     "rest_framework",
     "django_celery_beat",
     "portal.accounts",
@@ -51,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.audit.context.AuditContextMiddleware",
 ]
@@ -70,6 +73,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "licensing.web.context.portal_context",
             ],
         },
     },
@@ -82,7 +86,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction starts, so two writers queue
     # instead of failing half-way with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test.sqlite3")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -107,7 +110,31 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
 
-LOGIN_URL = "admin:login"
+# Sign-in: django-allauth, email address as the login, verified before first use.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "dashboard"
+ACCOUNT_ADAPTER = "portal.accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_PRESERVE_USERNAME_CASING = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = env_str("ACCOUNT_EMAIL_SUBJECT_PREFIX", "[VARA portal] ")
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+
+# Uploaded documents: size limit and accepted types (checked by content and extension).
+PORTAL_UPLOAD_MAX_BYTES = env_int("PORTAL_UPLOAD_MAX_MB", 20) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Email: written to files under var/mail in development; SMTP when EMAIL_HOST is set.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "portal@regulator.example")
@@ -149,6 +176,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "portal.api_errors.exception_handler",
 }
 
+# Behind a reverse proxy that sets X-Forwarded-For, trust it for the client IP in the audit trail.
+PORTAL_TRUST_X_FORWARDED_FOR = env_bool("PORTAL_TRUST_X_FORWARDED_FOR", False)
+FORMS_URLFIELD_ASSUME_HTTPS = True
+
 # Security settings that hold in every environment; production hardening is issue-tracked.
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -174,7 +205,7 @@ LOGGING = {
 # Formats use str.format with {year} and {seq}.
 PORTAL_FIRM_REFERENCE_FORMAT = env_str("PORTAL_FIRM_REFERENCE_FORMAT", "VASP-{year}-{seq:04d}")
 PORTAL_APPLICATION_REFERENCE_FORMAT = env_str(
-    "PORTAL_APPLICATION_REFERENCE_FORMAT", "{kind}/{year}/{seq:05d}"
+    "PORTAL_APPLICATION_REFERENCE_FORMAT", "APP-{kind}-{year}-{seq:05d}"
 )
 PORTAL_NOC_NUMBER_FORMAT = env_str("PORTAL_NOC_NUMBER_FORMAT", "NOC/{year}/{seq:04d}")
 PORTAL_LICENCE_NUMBER_FORMAT = env_str("PORTAL_LICENCE_NUMBER_FORMAT", "LIC/{year}/{seq:04d}")
@@ -182,6 +213,7 @@ PORTAL_NOC_VALIDITY_MONTHS = env_int("PORTAL_NOC_VALIDITY_MONTHS", 6)
 PORTAL_LICENCE_VALIDITY_MONTHS = env_int("PORTAL_LICENCE_VALIDITY_MONTHS", 12)
 PORTAL_INFORMATION_REQUEST_DAYS = env_int("PORTAL_INFORMATION_REQUEST_DAYS", 14)
 PORTAL_REGULATOR_NAME = env_str("PORTAL_REGULATOR_NAME", "Virtual Assets Regulatory Authority")
+PORTAL_NAME = env_str("PORTAL_NAME", "VARA licensing portal")
 
 # Tests and CI: when set, a test that needs an unreachable service fails instead of skipping.
 REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES", False)

@@ -72,21 +72,25 @@ def _display(obj, field_name):
     return getattr(obj, f"get_{field_name}_display")()
 
 
-def check(obj, name: str, *, actor):
-    """Raise the right DomainError if `actor` cannot take transition `name` now."""
+def check(obj, name: str, *, actor, state_only: bool = False):
+    """Raise the right DomainError if `actor` cannot take transition `name` now.
+
+    With `state_only`, only whether the transition exists from the current state."""
     method = getattr(obj, name)
     meta = method._django_fsm
     field_name = meta.field.name
     current = getattr(obj, field_name)
     if not meta.has_transition(current):
         raise TransitionNotPossible(
-            _("“%(action)s” is not possible: %(what)s is now “%(state)s”.")
+            _("“%(action)s” is not possible: this %(what)s is now “%(state)s”.")
             % {
-                "action": name.replace("_", " "),
+                "action": name.replace("_", " ").capitalize(),
                 "what": obj._meta.verbose_name,
                 "state": _display(obj, field_name),
             }
         )
+    if state_only:
+        return method, field_name, current
     allowed, reason = why_not(method, actor)
     if not allowed:
         raise NotPermitted(reason)

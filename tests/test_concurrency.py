@@ -68,6 +68,7 @@ def test_ten_simultaneous_decisions_on_one_case_exactly_one_succeeds(
                     application_id=app.pk,
                     outcome="grant" if i % 2 else "refuse",
                     reasons=f"Decision {i}",
+                    expected_status=ApplicationStatus.AWAITING_DECISION,
                 )
             )
             for i, a in enumerate(approvers)

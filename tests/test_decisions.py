@@ -13,7 +13,7 @@ from licensing.models import (
 )
 from licensing.services.applications import application_decide, application_recommend
 from portal.audit.models import AuditEvent
-from portal.errors import CaseChanged, FourEyesViolation, NotPermitted
+from portal.errors import CaseChanged, FourEyesViolation, NotPermitted, TransitionNotPossible
 from tests.states import application_in
 
 pytestmark = pytest.mark.django_db
@@ -144,6 +144,17 @@ def test_deciding_a_case_already_decided_says_it_changed(firm, submitter, office
     )
     application_decide(actor=approver, application_id=app.pk, outcome="grant", reasons="Ok")
     with pytest.raises(CaseChanged, match="This case changed: it is now “Approved”"):
+        application_decide(
+            actor=approver2,
+            application_id=app.pk,
+            outcome="refuse",
+            reasons="No",
+            expected_status=ApplicationStatus.AWAITING_DECISION,
+        )
+    # Without the state the user saw, the answer says what the case is now.
+    with pytest.raises(
+        TransitionNotPossible, match="“Refuse” is not possible: this application is now “Approved”"
+    ):
         application_decide(actor=approver2, application_id=app.pk, outcome="refuse", reasons="No")
 
 

@@ -8,7 +8,18 @@ from licensing.models.applications import (
     Recommendation,
 )
 from licensing.models.authorisations import Licence, Noc
-from licensing.models.firms import Firm, FirmMembership, FirmRole, FirmStage, FirmStageChange
+from licensing.models.calls import Call
+from licensing.models.documents import Document, DocumentType
+from licensing.models.firms import (
+    Firm,
+    FirmMembership,
+    FirmRole,
+    FirmStage,
+    FirmStageChange,
+    ForeignLicence,
+    Invitation,
+)
+from licensing.models.people import BeneficialOwner, KeyIndividual, KeyRole
 from licensing.models.reference import Activity, Counter
 
 __all__ = [
@@ -16,8 +27,13 @@ __all__ = [
     "Application",
     "ApplicationKind",
     "ApplicationStatus",
+    "BeneficialOwner",
+    "Call",
     "Counter",
     "Decision",
+    "Document",
+    "DocumentType",
+    "ForeignLicence",
     "Firm",
     "FirmMembership",
     "FirmRole",
@@ -25,6 +41,9 @@ __all__ = [
     "FirmStageChange",
     "InformationRequest",
     "InformationRequestStatus",
+    "Invitation",
+    "KeyIndividual",
+    "KeyRole",
     "Licence",
     "Noc",
     "Recommendation",

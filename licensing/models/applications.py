@@ -120,6 +120,11 @@ def no_other_open_application(app):
     )
 
 
+@condition(_("The call for applications has closed: it accepts no new submissions."))
+def call_still_open(app):
+    return app.call is None or app.call.is_open
+
+
 @condition(_("An information request is still open."))
 def no_open_information_request(app):
     return not app.information_requests.filter(status=InformationRequestStatus.OPEN).exists()
@@ -152,6 +157,14 @@ class Application(FSMModelMixin, models.Model):
         db_index=True,
     )
     status_changed_at = models.DateTimeField(_("status since"), default=timezone.now)
+    call = models.ForeignKey(
+        "licensing.Call",
+        verbose_name=_("call for applications"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+        null=True,
+        blank=True,
+    )
     activities = models.ManyToManyField(
         Activity, verbose_name=_("proposed activities"), blank=True, related_name="applications"
     )
@@ -232,7 +245,13 @@ class Application(FSMModelMixin, models.Model):
         field=status,
         source=ApplicationStatus.DRAFT,
         target=ApplicationStatus.SUBMITTED,
-        conditions=[sections_complete, declaration_signed, firm_stage_fits, no_other_open_application],
+        conditions=[
+            sections_complete,
+            declaration_signed,
+            firm_stage_fits,
+            no_other_open_application,
+            call_still_open,
+        ],
         permission=firm_guard(SUBMIT),
     )
     def submit(self):

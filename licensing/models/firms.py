@@ -244,3 +244,61 @@ class FirmMembership(models.Model):
     @property
     def audit_firm(self):
         return self.firm
+
+
+class ForeignLicence(models.Model):
+    """A licence or registration the firm holds from another regulator."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="foreign_licences")
+    regulator = models.CharField(_("regulator"), max_length=200)
+    jurisdiction = models.CharField(_("jurisdiction"), max_length=2, help_text=_("ISO 3166 code."))
+    licence_number = models.CharField(_("licence or registration number"), max_length=100)
+    activity = models.CharField(_("activity licensed"), max_length=200)
+
+    class Meta:
+        verbose_name = _("licence held elsewhere")
+        verbose_name_plural = _("licences held elsewhere")
+        ordering = ["jurisdiction", "regulator"]
+
+    def __str__(self):
+        return f"{self.regulator} ({self.jurisdiction}) {self.licence_number}"
+
+    @property
+    def audit_firm(self):
+        return self.firm
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """A principal invites a colleague by email; only the token's hash is stored."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=20, choices=FirmRole.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} → {self.firm} ({self.get_role_display()})"
+
+    @property
+    def audit_firm(self):
+        return self.firm

@@ -13,6 +13,7 @@ from licensing.models import (
     Application,
     ApplicationKind,
     ApplicationStatus,
+    Call,
     Decision,
     Firm,
     InformationRequest,
@@ -40,17 +41,33 @@ def _lock_application(application_id, *, expected_status=None) -> Application:
 
 
 @transaction.atomic
-def application_create(*, actor, firm_id: int, kind: str) -> Application:
+def application_create(*, actor, firm_id: int, kind: str, call_id: int | None = None) -> Application:
+    """Start a draft, under an open call when one is given (eligibility is checked)."""
     firm = Firm.objects.filter(pk=firm_id).first()
     if firm is None:
         raise NotFound(_("Firm not found."))
     allowed, reason = can_for_firm(actor, firm, EDIT)
     if not allowed:
         raise NotPermitted(reason)
+    call = None
+    if call_id is not None:
+        call = Call.objects.filter(pk=call_id).first()
+        if call is None:
+            raise NotFound(_("Call for applications not found."))
+        eligible, why = call.eligibility(firm)
+        if not eligible:
+            raise RuleBroken(why)
+        kind = call.kind
     if kind not in ApplicationKind.values:
         raise RuleBroken(_("Unknown kind of application."), field_errors={"kind": [_("Choose a kind.")]})
-    app = Application.objects.create(firm=firm, kind=kind, created_by=actor)
-    record(actor=actor, action="application.create", obj=app, to_state=app.status)
+    app = Application.objects.create(firm=firm, kind=kind, created_by=actor, call=call)
+    record(
+        actor=actor,
+        action="application.create",
+        obj=app,
+        to_state=app.status,
+        details={"call": call.pk if call else None},
+    )
     return app
 
 
@@ -126,9 +143,11 @@ def application_submit(*, actor, application_id: int, declaration: bool) -> Appl
 
 
 @transaction.atomic
-def application_start_review(*, actor, application_id: int) -> Application:
+def application_start_review(
+    *, actor, application_id: int, expected_status: str | None = None
+) -> Application:
     """A case officer takes a submitted case; it is assigned to them unless it already is."""
-    app = _lock_application(application_id, expected_status=ApplicationStatus.SUBMITTED)
+    app = _lock_application(application_id, expected_status=expected_status)
     if app.assigned_officer_id is None:
         app.assigned_officer = actor
     take(app, "start_review", actor=actor, extra_fields=["assigned_officer"])
@@ -137,7 +156,12 @@ def application_start_review(*, actor, application_id: int) -> Application:
 
 @transaction.atomic
 def information_request_create(
-    *, actor, application_id: int, items: list[str], due_on: datetime.date | None = None
+    *,
+    actor,
+    application_id: int,
+    items: list[str],
+    due_on: datetime.date | None = None,
+    expected_status: str | None = None,
 ) -> InformationRequest:
     items = [i.strip() for i in items if i and i.strip()]
     if not items:
@@ -151,7 +175,7 @@ def information_request_create(
             _("The due date must be in the future."),
             field_errors={"due_on": [_("Choose a date after today.")]},
         )
-    app = _lock_application(application_id, expected_status=ApplicationStatus.UNDER_REVIEW)
+    app = _lock_application(application_id, expected_status=expected_status)
     take(app, "request_information", actor=actor, details={"items": items, "due_on": due_on})
     return InformationRequest.objects.create(application=app, raised_by=actor, items=items, due_on=due_on)
 
@@ -181,12 +205,18 @@ def information_request_answer(*, actor, application_id: int, response: str) -> 
 
 @transaction.atomic
 def application_recommend(
-    *, actor, application_id: int, outcome: str, reasons: str, proposed_conditions: str = ""
+    *,
+    actor,
+    application_id: int,
+    outcome: str,
+    reasons: str,
+    proposed_conditions: str = "",
+    expected_status: str | None = None,
 ) -> Recommendation:
     if outcome not in RecommendationOutcome.values:
         raise RuleBroken(_("Recommend grant or refuse."), field_errors={"outcome": [_("Choose one.")]})
     reasons = require_reason(reasons)
-    app = _lock_application(application_id, expected_status=ApplicationStatus.UNDER_REVIEW)
+    app = _lock_application(application_id, expected_status=expected_status)
     take(app, "recommend", actor=actor, reason=reasons, details={"outcome": outcome})
     recommendation = Recommendation.objects.create(
         application=app,
@@ -238,18 +268,26 @@ def application_decide(
     reasons: str,
     conditions: str | None = None,
     validity_months: int | None = None,
+    expected_status: str | None = None,
 ) -> Decision:
     """The approver grants, refuses or sends back. Four-eyes: never the recommender.
 
     Ten approvers pressing "grant" at once: the first takes the row lock and decides;
-    the others wait, then find the case decided and get "this case changed".
+    the others wait, then find the case decided and are told what it is now. Callers that
+    showed the user a state pass it as `expected_status` ("this case changed: it is now …").
     """
     if outcome not in DecisionOutcome.values:
         raise RuleBroken(
             _("Decide grant, refuse or send back."), field_errors={"outcome": [_("Choose one.")]}
         )
     reasons = require_reason(reasons)
-    app = _lock_application(application_id, expected_status=ApplicationStatus.AWAITING_DECISION)
+    app = _lock_application(application_id, expected_status=expected_status)
+    check(
+        app,
+        {DecisionOutcome.GRANT: "approve", DecisionOutcome.REFUSE: "refuse"}.get(outcome, "send_back"),
+        actor=None,
+        state_only=True,
+    )
     allowed, why = can_decide(actor, app)
     recommendation = app.current_recommendation
     if not allowed:
@@ -314,7 +352,7 @@ def application_withdraw(*, actor, application_id: int, reason: str = "") -> App
 @transaction.atomic
 def application_lapse(*, application_id: int, reason: str) -> Application:
     """System action: an information request went unanswered past its due date."""
-    app = _lock_application(application_id, expected_status=ApplicationStatus.INFORMATION_REQUESTED)
+    app = _lock_application(application_id)
     take(app, "lapse", actor=None, reason=reason)
     app.information_requests.filter(status=InformationRequestStatus.OPEN).update(
         status=InformationRequestStatus.LAPSED

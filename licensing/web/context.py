@@ -1,0 +1,20 @@
+"""Template context every page needs: the portal's name and the firm being acted for."""
+
+from django.conf import settings
+
+from licensing.web.firm_context import current_membership, memberships_of
+
+
+def portal_context(request):
+    context = {
+        "PORTAL_NAME": settings.PORTAL_NAME,
+        "PORTAL_REGULATOR_NAME": settings.PORTAL_REGULATOR_NAME,
+    }
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        memberships = memberships_of(request)
+        membership = current_membership(request)
+        context["my_memberships"] = memberships
+        context["current_firm"] = membership.firm if membership else None
+        context["current_role_label"] = membership.get_role_display() if membership else ""
+    return context

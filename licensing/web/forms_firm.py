@@ -1,0 +1,208 @@
+"""Forms of the firm pages: registering a firm, its profile, licences held elsewhere, people.
+
+The forms validate what a person typed and say exactly what is wrong; the service
+functions in licensing.services.firm_admin check again and do the work. A DomainError the
+service raises is put back on the form with `add_domain_error`, so the page re-renders
+with everything typed still there.
+"""
+
+from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+from licensing.models import Firm, FirmRole, ForeignLicence
+from licensing.services.firm_admin import PROFILE_FIELDS, REGISTRATION_FIELDS, country_code_problem
+from portal.errors import DomainError
+
+ROLE_HINTS = {
+    FirmRole.PRINCIPAL: _("Manages the firm's people and profile, and can submit applications."),
+    FirmRole.SUBMITTER: _("Edits applications, submits them and signs the declaration."),
+    FirmRole.CONTRIBUTOR: _("Edits draft applications and answers information requests; cannot submit."),
+}
+
+
+def add_domain_error(form: forms.Form, error: DomainError) -> None:
+    """Show a service's error on the form: beside the field it names, else at the top."""
+    placed = False
+    for field, messages in (error.field_errors or {}).items():
+        if field in form.fields:
+            for message in messages:
+                form.add_error(field, str(message))
+            placed = True
+    if not placed:
+        form.add_error(None, error.detail)
+
+
+class CountryCodeField(forms.CharField):
+    """An ISO 3166 two-letter code, typed (a select of 249 countries is worse without JS)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 2)
+        kwargs.setdefault("min_length", None)
+        super().__init__(
+            widget=forms.TextInput(
+                attrs={"class": "input--short ltr-value", "autocomplete": "country", "size": "4"}
+            ),
+            **kwargs,
+        )
+
+    def to_python(self, value):
+        return super().to_python(value).strip().upper()
+
+    def validate(self, value):
+        super().validate(value)
+        if value:
+            problem = country_code_problem(value)
+            if problem:
+                raise forms.ValidationError(problem, code="country")
+
+
+class TradingNamesField(forms.CharField):
+    """One name per line in, a list of names out."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        names = []
+        for line in text.splitlines():
+            line = " ".join(line.split())
+            if line and line not in names:
+                names.append(line)
+        return names
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(value)
+        return value
+
+    def validate(self, value):
+        super().validate(value)
+        for name in value:
+            if len(name) > 300:
+                raise forms.ValidationError(_("Each trading name must be at most 300 characters."))
+
+
+class FirmRegistrationForm(forms.ModelForm):
+    trading_names = TradingNamesField(
+        label=_("Trading names"),
+        required=False,
+        help_text=_("The names the firm does business under, one per line."),
+    )
+    incorporation_country = CountryCodeField(
+        label=_("Country of incorporation"),
+        error_messages={"required": _("Enter the country of incorporation as a two-letter code, e.g. KY.")},
+        help_text=_("The two-letter ISO 3166 code, for example KY for the Cayman Islands or AE for the UAE."),
+    )
+
+    class Meta:
+        model = Firm
+        fields = REGISTRATION_FIELDS
+        help_texts = {
+            "legal_name": _("As shown on the certificate of incorporation."),
+            "lei": _(
+                "The firm's Legal Entity Identifier: 20 letters and digits, ending in two check digits. "
+                "Leave it blank if the firm has none."
+            ),
+            "registered_address": _("The registered office, as on the company register."),
+            "website": _("Start with https://"),
+            "contact_email": _("Where we send messages about the firm's applications."),
+        }
+        widgets = {
+            "registered_address": forms.Textarea(attrs={"rows": 4}),
+            "lei": forms.TextInput(
+                attrs={"class": "ltr-value", "spellcheck": "false", "autocomplete": "off"}
+            ),
+            "website": forms.URLInput(attrs={"class": "ltr-value"}),
+            "contact_email": forms.EmailInput(attrs={"class": "ltr-value"}),
+            "contact_phone": forms.TextInput(attrs={"class": "ltr-value", "autocomplete": "tel"}),
+            "incorporation_number": forms.TextInput(attrs={"class": "ltr-value"}),
+        }
+        error_messages = {
+            "lei": {
+                "unique": _("A firm with this LEI is already registered. Ask its principal to invite you.")
+            },
+            "legal_name": {"required": _("Enter the firm's legal name.")},
+        }
+
+    def clean_lei(self):
+        value = "".join((self.cleaned_data.get("lei") or "").split()).upper()
+        return value or None
+
+    def clean_contact_email(self):
+        return (self.cleaned_data.get("contact_email") or "").strip().lower()
+
+    def service_kwargs(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class FirmProfileForm(FirmRegistrationForm):
+    class Meta(FirmRegistrationForm.Meta):
+        fields = PROFILE_FIELDS
+        help_texts = {
+            **FirmRegistrationForm.Meta.help_texts,
+            "local_company_number": _("After local incorporation: the SECP company registration number."),
+            "ntn": _("After local incorporation: the national tax number, e.g. 1234567-8."),
+        }
+        widgets = {
+            **FirmRegistrationForm.Meta.widgets,
+            "local_company_number": forms.TextInput(attrs={"class": "ltr-value"}),
+            "ntn": forms.TextInput(attrs={"class": "input--short ltr-value"}),
+        }
+
+
+class ForeignLicenceForm(forms.ModelForm):
+    jurisdiction = CountryCodeField(
+        label=_("Jurisdiction"),
+        error_messages={"required": _("Enter the jurisdiction as a two-letter code, e.g. AE.")},
+        help_text=_("The two-letter ISO 3166 code of the country that issued it, for example AE or SG."),
+    )
+
+    class Meta:
+        model = ForeignLicence
+        fields = ("regulator", "jurisdiction", "licence_number", "activity")
+        help_texts = {
+            "regulator": _("For example: Dubai Virtual Assets Regulatory Authority (VARA)."),
+            "activity": _("What the licence allows, for example: virtual-asset exchange, custody."),
+        }
+        widgets = {"licence_number": forms.TextInput(attrs={"class": "ltr-value"})}
+        error_messages = {
+            "regulator": {"required": _("Enter the name of the regulator that issued the licence.")},
+            "licence_number": {"required": _("Enter the licence or registration number.")},
+            "activity": {"required": _("Enter what the licence allows the firm to do.")},
+        }
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        help_text=_("They must sign in with this address to accept."),
+        widget=forms.EmailInput(attrs={"class": "ltr-value", "autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            (value, format_lazy("{} — {}", label, ROLE_HINTS[value])) for value, label in FirmRole.choices
+        ],
+        initial=FirmRole.CONTRIBUTOR,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(
+        label=_("Role"), choices=FirmRole.choices, widget=forms.Select(attrs={"style": "width: auto"})
+    )
+
+
+class RemoveMemberForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=500,
+        help_text=_("Kept in the firm's activity record."),
+        widget=forms.TextInput,
+    )

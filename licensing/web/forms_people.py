@@ -1,0 +1,178 @@
+"""Forms for the key individuals and beneficial owners of an application.
+
+They check formats and the rules on one record (the same rule functions the services run
+again under lock); rules across records (one MLRO, owners up to 100 %) come back from the
+service as field errors.
+"""
+
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from licensing.models import BeneficialOwner, KeyIndividual
+from licensing.models.people import IdentityType, OwnerKind
+from licensing.services.application_people import key_individual_errors, owner_errors
+from licensing.web.forms_application import DATE_INPUT_FORMATS, plain_required_messages
+
+_CNIC_DIGITS = re.compile(r"^\d{13}$")
+
+
+def _country_field(label, *, required=True, help_text=None):
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=2,
+        min_length=2,
+        help_text=help_text or _("Two-letter ISO country code, e.g. PK, GB or AE."),
+        widget=forms.TextInput(attrs={"class": "ltr-value input--short", "autocomplete": "off"}),
+    )
+
+
+def _date_field(label, *, required=True):
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=_("For example, 27/03/1980."),
+        input_formats=DATE_INPUT_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date", "class": "input--short"}, format="%Y-%m-%d"),
+    )
+
+
+class _RuleForm(forms.ModelForm):
+    """Runs the service's one-record rules in clean() and shows them beside each field."""
+
+    rule_fields: tuple[str, ...] = ()
+    rules = None  # the service's rule function: values -> {field: [messages]}
+    conditional_fields: tuple[str, ...] = ()  # needed only after another answer
+    use_required_attribute = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        plain_required_messages(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        values = {f: cleaned.get(f) for f in self.rule_fields}
+        for field, messages in self.rules(values).items():
+            if field in self.fields and field not in self.errors:
+                for message in messages:
+                    self.add_error(field, message)
+        return cleaned
+
+    def _country(self, name):
+        value = (self.cleaned_data.get(name) or "").strip().upper()
+        if value and not re.fullmatch(r"[A-Z]{2}", value):
+            raise forms.ValidationError(_("Enter a two-letter country code, e.g. PK, GB or AE."))
+        return value
+
+
+class KeyIndividualForm(_RuleForm):
+    rules = staticmethod(key_individual_errors)
+    conditional_fields = ("cnic", "passport_number", "passport_country")
+    rule_fields = (
+        "role",
+        "identity_type",
+        "cnic",
+        "passport_number",
+        "passport_country",
+        "date_of_birth",
+        "is_employee",
+    )
+
+    nationality = _country_field(_("Nationality"))
+    passport_country = _country_field(_("Country that issued the passport"), required=False)
+    date_of_birth = _date_field(_("Date of birth"))
+    email = forms.EmailField(label=_("Email address"), widget=forms.EmailInput(attrs={"class": "ltr-value"}))
+
+    class Meta:
+        model = KeyIndividual
+        fields = (
+            "role",
+            "full_name",
+            "identity_type",
+            "cnic",
+            "passport_number",
+            "passport_country",
+            "nationality",
+            "date_of_birth",
+            "is_employee",
+            "email",
+        )
+        labels = {
+            "role": _("Role"),
+            "full_name": _("Full name"),
+            "identity_type": _("Identity document"),
+            "cnic": _("CNIC number"),
+            "is_employee": _("This person is employed by the firm"),
+        }
+        help_texts = {
+            "cnic": _("For a Pakistani national: 13 digits, in the form 12345-1234567-1."),
+            "passport_number": _("For anyone without a CNIC."),
+        }
+        widgets = {
+            "identity_type": forms.RadioSelect,
+            "cnic": forms.TextInput(attrs={"class": "ltr-value input--short", "spellcheck": "false"}),
+            "passport_number": forms.TextInput(
+                attrs={"class": "ltr-value input--short", "spellcheck": "false"}
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cnic"].required = False
+        self.fields["passport_number"].required = False
+        # A radio list without a blank choice.
+        self.fields["identity_type"].choices = IdentityType.choices
+        self.fields["is_employee"].help_text = _(
+            "The MLRO must be an employee of the firm: the role may not be outsourced."
+        )
+
+    def clean_cnic(self):
+        value = (self.cleaned_data.get("cnic") or "").strip()
+        if _CNIC_DIGITS.match(value):  # typed without hyphens: put them in
+            value = f"{value[:5]}-{value[5:12]}-{value[12]}"
+        return value
+
+    def clean_nationality(self):
+        return self._country("nationality")
+
+    def clean_passport_country(self):
+        return self._country("passport_country")
+
+
+class BeneficialOwnerForm(_RuleForm):
+    rules = staticmethod(owner_errors)
+    conditional_fields = ("date_of_birth",)
+    rule_fields = ("kind", "ownership_percent", "date_of_birth")
+
+    country = _country_field(
+        _("Nationality or country of incorporation"),
+        help_text=_("Two-letter ISO country code, e.g. PK, GB or AE."),
+    )
+    ownership_percent = forms.DecimalField(
+        label=_("Ownership (%)"),
+        max_digits=5,
+        decimal_places=2,
+        help_text=_("More than 10 and at most 100, e.g. 25.50. Only owners above 10 % are listed."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "ltr-value input--short"}),
+    )
+    date_of_birth = _date_field(_("Date of birth (natural persons only)"), required=False)
+    identity_number = forms.CharField(
+        label=_("CNIC, passport or company registration number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"class": "ltr-value input--short", "spellcheck": "false"}),
+    )
+
+    class Meta:
+        model = BeneficialOwner
+        fields = ("kind", "name", "country", "ownership_percent", "date_of_birth", "identity_number")
+        labels = {"kind": _("Type of owner"), "name": _("Full name or company name")}
+        widgets = {"kind": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = OwnerKind.choices
+
+    def clean_country(self):
+        return self._country("country")

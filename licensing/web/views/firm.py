@@ -1,0 +1,502 @@
+"""The firm's own pages: dashboard, registration, profile and licences held elsewhere, people
+and invitations, activity, and switching between firms.
+
+Every page that shows firm data takes the firm from `require_membership(request)` (404 for
+anyone without a current firm) and fetches rows only through that firm. Changes go through
+licensing.services.firm_admin; a DomainError comes back as a form error or a message.
+"""
+
+from allauth.account.models import EmailAddress
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from aml.models import AmlStatus
+from licensing.models import (
+    ApplicationStatus,
+    Call,
+    Firm,
+    FirmMembership,
+    FirmRole,
+    FirmStage,
+    ForeignLicence,
+    Invitation,
+)
+from licensing.models.applications import REQUIRED_SECTIONS
+from licensing.models.firms import NOT_PERMITTED_TO_OPERATE
+from licensing.permissions import EDIT, MANAGE_MEMBERS, can_for_firm
+from licensing.services import firm_admin
+from licensing.web import firm_context
+from licensing.web.firm_context import current_membership, require_membership
+from licensing.web.forms_firm import (
+    FirmProfileForm,
+    FirmRegistrationForm,
+    ForeignLicenceForm,
+    InvitationForm,
+    RemoveMemberForm,
+    RoleForm,
+    add_domain_error,
+)
+from portal.audit.models import AuditEvent
+from portal.errors import DomainError
+
+# Applications that no longer count as "the firm's application under this call".
+CLOSED_APPLICATION_STATUSES = {
+    ApplicationStatus.WITHDRAWN,
+    ApplicationStatus.REFUSED,
+    ApplicationStatus.LAPSED,
+}
+
+ACTIVITY_PAGE_SIZE = 50
+
+# The audit trail's action codes, in plain words (unknown codes are shown tidied up).
+ACTION_LABELS = {
+    "firm.register": gettext_lazy("registered the firm"),
+    "firm.create": gettext_lazy("created the firm"),
+    "firm.update_profile": gettext_lazy("changed the firm's profile"),
+    "firm.grant_noc": gettext_lazy("granted a NOC to the firm"),
+    "firm.register_aml": gettext_lazy("confirmed the firm's AML registration"),
+    "firm.grant_licence": gettext_lazy("granted a licence to the firm"),
+    "firm.refuse": gettext_lazy("refused the firm"),
+    "firm.lapse_noc": gettext_lazy("recorded that the firm's NOC lapsed"),
+    "firm.suspend": gettext_lazy("suspended the firm"),
+    "firm.lift_suspension": gettext_lazy("lifted the firm's suspension"),
+    "firm.revoke": gettext_lazy("revoked the firm's licence"),
+    "firm.surrender": gettext_lazy("surrendered the firm's licence"),
+    "foreign_licence.add": gettext_lazy("added a licence held elsewhere"),
+    "foreign_licence.remove": gettext_lazy("removed a licence held elsewhere"),
+    "invitation.create": gettext_lazy("invited a person"),
+    "invitation.revoke": gettext_lazy("revoked an invitation"),
+    "invitation.accept": gettext_lazy("accepted an invitation"),
+    "membership.change_role": gettext_lazy("changed a person's role"),
+    "membership.remove": gettext_lazy("removed a person from the firm"),
+    "firmmembership.create": gettext_lazy("added a person to the firm"),
+    "application.create": gettext_lazy("started an application"),
+    "application.save_section": gettext_lazy("saved a section of an application"),
+    "application.submit": gettext_lazy("submitted an application"),
+    "application.start_review": gettext_lazy("started reviewing an application"),
+    "application.request_information": gettext_lazy("asked for more information"),
+    "application.answer_information_request": gettext_lazy("answered an information request"),
+    "application.recommend": gettext_lazy("completed the review of an application"),
+    "application.approve": gettext_lazy("approved an application"),
+    "application.refuse": gettext_lazy("refused an application"),
+    "application.send_back": gettext_lazy("returned an application for further review"),
+    "application.withdraw": gettext_lazy("withdrew an application"),
+    "application.lapse": gettext_lazy("recorded that an application lapsed"),
+    "amlregistration.submit": gettext_lazy("filed the AML registration"),
+    "amlregistration.register": gettext_lazy("confirmed the AML registration"),
+    "amlregistration.return_for_remedy": gettext_lazy("returned the AML registration for remedial action"),
+}
+
+# State codes of every machine (and the firm roles), in plain words.
+STATE_LABELS = {
+    **dict(AmlStatus.choices),
+    **dict(FirmRole.choices),
+    **dict(FirmStage.choices),
+    **dict(ApplicationStatus.choices),
+}
+
+
+def _action_label(code: str) -> str:
+    label = ACTION_LABELS.get(code)
+    if label is not None:
+        return str(label)
+    return code.replace(".", ": ").replace("_", " ")
+
+
+def _application_link(pk) -> str:
+    try:
+        return reverse("application_detail", args=[pk])
+    except NoReverseMatch:  # the application pages are not wired in (yet)
+        return ""
+
+
+# --- dashboard ----------------------------------------------------------------------------
+
+
+def _verified_emails(user) -> list[str]:
+    return list(EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True))
+
+
+@login_required
+def dashboard(request):
+    membership = current_membership(request)
+    if membership is None:
+        invitations = (
+            Invitation.objects.pending()
+            .filter(email__in=[e.lower() for e in _verified_emails(request.user)])
+            .select_related("firm", "invited_by")
+        )
+        return render(request, "applicant/firm/no_firm.html", {"invitations": invitations})
+
+    firm = membership.firm
+    applications = list(firm.applications.select_related("call").order_by("-created_at", "-pk"))
+    for app in applications:
+        app.sections_total = len(REQUIRED_SECTIONS[app.kind])
+        app.sections_done = app.sections_total - len(app.incomplete_sections())
+    by_call = {
+        app.call_id: app
+        for app in reversed(applications)
+        if app.call_id and app.status not in CLOSED_APPLICATION_STATUSES
+    }
+    eligible_calls, other_calls = [], []
+    for call in Call.objects.open_now().prefetch_related("eligible_activities").order_by("closes_at"):
+        call.existing_application = by_call.get(call.pk)
+        call.eligible, call.reason = call.eligibility(firm)
+        (eligible_calls if call.eligible else other_calls).append(call)
+    return render(
+        request,
+        "applicant/firm/dashboard.html",
+        {
+            "firm": firm,
+            "membership": membership,
+            "not_permitted": firm.stage in NOT_PERMITTED_TO_OPERATE,
+            "applications": applications,
+            "eligible_calls": eligible_calls,
+            "other_calls": other_calls,
+        },
+    )
+
+
+# --- registering a firm, switching ---------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def firm_register(request):
+    form = FirmRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            firm = firm_admin.firm_register(actor=request.user, **form.service_kwargs())
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            request.__dict__.pop("_portal_memberships", None)
+            firm_context.set_current_firm(request, firm.pk)
+            messages.success(
+                request,
+                _("%(firm)s is registered, and you are its principal.") % {"firm": firm.legal_name},
+            )
+            return redirect("dashboard")
+    return render(request, "applicant/firm/register.html", {"form": form})
+
+
+@login_required
+@require_POST
+def firm_switch(request):
+    try:
+        firm_id = int(request.POST.get("firm", ""))
+    except ValueError:
+        raise Http404 from None
+    membership = firm_context.set_current_firm(request, firm_id)
+    messages.info(request, _("You are now acting for %(firm)s.") % {"firm": membership.firm.legal_name})
+    return redirect("dashboard")
+
+
+# --- profile and licences held elsewhere ---------------------------------------------------
+
+
+@login_required
+def firm_profile(request):
+    membership = require_membership(request)
+    firm = membership.firm
+    can_edit, why_not = can_for_firm(request.user, firm, EDIT)
+    return render(
+        request,
+        "applicant/firm/profile.html",
+        {
+            "firm": firm,
+            "licences": ForeignLicence.objects.filter(firm=firm),
+            "can_edit": can_edit,
+            "why_not": why_not,
+            "not_permitted": firm.stage in NOT_PERMITTED_TO_OPERATE,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def firm_profile_edit(request):
+    membership = require_membership(request)
+    can_edit, why_not = can_for_firm(request.user, membership.firm, EDIT)
+    if not can_edit:
+        messages.error(request, why_not)
+        return redirect("firm_profile")
+    # A fresh copy: a form that fails must not change the firm the rest of the page shows.
+    instance = Firm.objects.get(pk=membership.firm_id)
+    form = FirmProfileForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            firm_admin.firm_update_profile(
+                actor=request.user, firm_id=membership.firm_id, **form.service_kwargs()
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("The firm's profile is saved."))
+            return redirect("firm_profile")
+    return render(request, "applicant/firm/profile_edit.html", {"form": form, "firm": membership.firm})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def firm_licence_add(request):
+    membership = require_membership(request)
+    can_edit, why_not = can_for_firm(request.user, membership.firm, EDIT)
+    if not can_edit:
+        messages.error(request, why_not)
+        return redirect("firm_profile")
+    form = ForeignLicenceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            licence = firm_admin.foreign_licence_add(
+                actor=request.user, firm_id=membership.firm_id, **form.cleaned_data
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("Added: %(regulator)s licence %(number)s.")
+                % {"regulator": licence.regulator, "number": licence.licence_number},
+            )
+            return redirect("firm_profile")
+    return render(request, "applicant/firm/licence_add.html", {"form": form, "firm": membership.firm})
+
+
+@login_required
+@require_POST
+def firm_licence_remove(request, pk):
+    membership = require_membership(request)
+    licence = get_object_or_404(ForeignLicence, pk=pk, firm_id=membership.firm_id)
+    try:
+        firm_admin.foreign_licence_remove(
+            actor=request.user, firm_id=membership.firm_id, licence_id=licence.pk
+        )
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(
+            request,
+            _("Removed: %(regulator)s licence %(number)s.")
+            % {"regulator": licence.regulator, "number": licence.licence_number},
+        )
+    return redirect("firm_profile")
+
+
+# --- people -------------------------------------------------------------------------------
+
+
+def _people_page(request, membership, *, invite_form=None):
+    firm = membership.firm
+    can_manage, why_not = can_for_firm(request.user, firm, MANAGE_MEMBERS)
+    members = list(
+        FirmMembership.objects.filter(firm=firm, is_active=True)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    principals = sum(1 for m in members if m.role == FirmRole.PRINCIPAL)
+    for member in members:
+        member.is_last_principal = member.role == FirmRole.PRINCIPAL and principals == 1
+        member.role_form = RoleForm(initial={"role": member.role}, prefix=f"m{member.pk}")
+    invitations = Invitation.objects.pending().filter(firm=firm).select_related("invited_by")
+    return render(
+        request,
+        "applicant/firm/people.html",
+        {
+            "firm": firm,
+            "members": members,
+            "invitations": invitations,
+            "can_manage": can_manage,
+            "why_not": why_not,
+            "form": invite_form if invite_form is not None else (InvitationForm() if can_manage else None),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def firm_people(request):
+    """The firm's people; a principal invites someone from here (POST)."""
+    membership = require_membership(request)
+    if request.method == "GET":
+        return _people_page(request, membership)
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = firm_admin.invitation_create(
+                actor=request.user,
+                firm_id=membership.firm_id,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                build_link=lambda token: request.build_absolute_uri(
+                    reverse("invitation_accept", args=[token])
+                ),
+            )
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(
+                request,
+                _("We emailed an invitation to %(email)s. It is valid for 7 days.")
+                % {"email": invitation.email},
+            )
+            return redirect("firm_people")
+    return _people_page(request, membership, invite_form=form)
+
+
+@login_required
+@require_POST
+def firm_member_role(request, pk):
+    membership = require_membership(request)
+    member = get_object_or_404(
+        FirmMembership.objects.select_related("user"), pk=pk, firm_id=membership.firm_id, is_active=True
+    )
+    form = RoleForm(request.POST, prefix=f"m{member.pk}")
+    if not form.is_valid():
+        messages.error(request, _("Choose a role from the list."))
+        return redirect("firm_people")
+    try:
+        changed = firm_admin.membership_change_role(
+            actor=request.user,
+            firm_id=membership.firm_id,
+            membership_id=member.pk,
+            role=form.cleaned_data["role"],
+        )
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(
+            request,
+            _("%(person)s is now %(role)s.")
+            % {"person": member.user.get_full_name(), "role": changed.get_role_display()},
+        )
+    return redirect("firm_people")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def firm_member_remove(request, pk):
+    """GET asks to confirm; POST removes (deactivates) the membership."""
+    membership = require_membership(request)
+    member = get_object_or_404(
+        FirmMembership.objects.select_related("user"), pk=pk, firm_id=membership.firm_id, is_active=True
+    )
+    form = RemoveMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            firm_admin.membership_remove(
+                actor=request.user,
+                firm_id=membership.firm_id,
+                membership_id=member.pk,
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            messages.error(request, error.detail)
+        else:
+            messages.success(
+                request,
+                _("%(person)s no longer acts for %(firm)s.")
+                % {"person": member.user.get_full_name(), "firm": membership.firm.legal_name},
+            )
+            if member.user_id == request.user.pk:
+                return redirect("dashboard")
+        return redirect("firm_people")
+    can_manage, why_not = can_for_firm(request.user, membership.firm, MANAGE_MEMBERS)
+    return render(
+        request,
+        "applicant/firm/member_remove.html",
+        {
+            "member": member,
+            "firm": membership.firm,
+            "form": form,
+            "can_manage": can_manage,
+            "why_not": why_not,
+        },
+    )
+
+
+@login_required
+@require_POST
+def firm_invitation_revoke(request, pk):
+    membership = require_membership(request)
+    invitation = get_object_or_404(Invitation, pk=pk, firm_id=membership.firm_id)
+    try:
+        firm_admin.invitation_revoke(
+            actor=request.user, firm_id=membership.firm_id, invitation_id=invitation.pk
+        )
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        messages.success(request, _("The invitation to %(email)s is revoked.") % {"email": invitation.email})
+    return redirect("firm_people")
+
+
+# --- invitations, from the invitee's side -------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    invitation = (
+        Invitation.objects.select_related("firm", "invited_by")
+        .filter(token_hash=firm_admin.hash_token(token))
+        .first()
+    )
+    if request.method == "POST":
+        try:
+            joined = firm_admin.invitation_accept(actor=request.user, token=token)
+        except DomainError as error:
+            messages.error(request, error.detail)
+        else:
+            request.__dict__.pop("_portal_memberships", None)
+            firm_context.set_current_firm(request, joined.firm_id)
+            messages.success(
+                request,
+                _("You now act for %(firm)s as %(role)s.")
+                % {"firm": joined.firm.legal_name, "role": joined.get_role_display()},
+            )
+            return redirect("dashboard")
+    problem = firm_admin.invitation_problem(invitation, request.user)
+    status = 404 if invitation is None else 200
+    return render(
+        request,
+        "applicant/firm/invitation.html",
+        {"invitation": invitation, "problem": problem},
+        status=status,
+    )
+
+
+# --- activity -----------------------------------------------------------------------------
+
+
+@login_required
+def firm_activity(request):
+    """Who did what on the firm's record, newest first. People of the firm are named;
+    regulator staff appear as "the regulator", and staff reasons stay internal."""
+    membership = require_membership(request)
+    firm = membership.firm
+    page = Paginator(
+        AuditEvent.objects.for_firm(firm).with_people().order_by("-seq"), ACTIVITY_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    people = set(FirmMembership.objects.filter(firm=firm).values_list("user_id", flat=True))
+    for event in page.object_list:
+        event.action_label = _action_label(event.action)
+        event.from_label = STATE_LABELS.get(event.from_state, event.from_state)
+        event.to_label = STATE_LABELS.get(event.to_state, event.to_state)
+        if event.actor_id is None:
+            event.who = _("The system")
+        elif event.actor_id in people:
+            event.who = event.actor.get_full_name() if event.actor else event.actor_label
+        else:
+            event.who = _("The regulator")
+        event.link = (
+            _application_link(event.object_id) if event.object_type == "licensing.application" else ""
+        )
+    return render(request, "applicant/firm/activity.html", {"firm": firm, "page": page})

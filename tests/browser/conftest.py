@@ -1,0 +1,87 @@
+"""Browser tests: headless Debian Chromium driven by Playwright against a live server.
+
+Every page a journey visits is checked with axe-core; any violation fails the test.
+Screenshots of each checked page go to test-artifacts/ (kept by CI as evidence).
+"""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import need_service
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
+# body are still synchronous and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("PORTAL_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        need_service("Chromium", f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", viewport={"width": 1200, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+class AxeChecker:
+    def __init__(self, test_name: str):
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.axe = Axe()
+        self.test_name = re.sub(r"[^A-Za-z0-9_.-]+", "_", test_name)
+        self.count = 0
+
+    def __call__(self, page, label: str = "") -> None:
+        """Fail on any axe-core violation on the current page; save a screenshot."""
+        self.count += 1
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = f"{self.test_name}-{self.count:02d}-{re.sub(r'[^a-z0-9]+', '-', label.lower())}.png"
+        page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+        results = self.axe.run(page)
+        assert results.violations_count == 0, (
+            f"axe-core found violations on {page.url} ({label}):\n{results.generate_report()}"
+        )
+
+
+@pytest.fixture
+def axe(request):
+    return AxeChecker(request.node.name)
+
+
+def sign_in(page, email: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name=re.compile("Sign in", re.I)).click()

@@ -37,11 +37,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "rest_framework",
     "django_celery_beat",
     "portal.accounts",
     "portal.audit",
     "licensing",
+    "licensing.staff",
     "aml",
 ]
 
@@ -54,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.accounts.mfa.StaffMfaRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.audit.context.AuditContextMiddleware",
 ]
@@ -131,6 +134,11 @@ ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = env_str("ACCOUNT_EMAIL_SUBJECT_PREFIX", "[VARA portal] ")
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 
+# Two-factor authentication (TOTP + recovery codes), mandatory for regulator staff.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "VARA portal")
+MFA_RECOVERY_CODE_COUNT = 10
+
 # Uploaded documents: size limit and accepted types (checked by content and extension).
 PORTAL_UPLOAD_MAX_BYTES = env_int("PORTAL_UPLOAD_MAX_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -178,7 +186,6 @@ REST_FRAMEWORK = {
 
 # Behind a reverse proxy that sets X-Forwarded-For, trust it for the client IP in the audit trail.
 PORTAL_TRUST_X_FORWARDED_FOR = env_bool("PORTAL_TRUST_X_FORWARDED_FOR", False)
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # Security settings that hold in every environment; production hardening is issue-tracked.
 SESSION_COOKIE_HTTPONLY = True

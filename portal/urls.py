@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +8,8 @@ from portal.health import healthz
 admin.site.site_header = _("Licensing and AML registry — administration")
 admin.site.site_title = _("Portal administration")
 admin.site.index_title = _("Administration")
+# The admin signs in through allauth, so its second-factor step applies to the admin too.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

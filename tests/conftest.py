@@ -34,10 +34,28 @@ def require_postgres(db):
         need_service("PostgreSQL", "tests run on SQLite; set DATABASE_URL=postgres://...")
 
 
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def give_mfa(user):
+    """Staff must have a second factor (portal.accounts.mfa); tests' staff have one."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, TOTP_SECRET)
+    return user
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    counter = next(iter(yield_hotp_counters_from_time()))
+    return format_hotp_value(hotp_value(secret, counter))
+
+
 def _staff(role: StaffRole, email: str):
     user = UserFactory(email=email, full_name=f"{role.value} {email.split('@')[0]}")
     user.groups.add(Group.objects.get(name=role.value))
-    return user
+    return give_mfa(user)
 
 
 @pytest.fixture

@@ -94,6 +94,13 @@ class FirmRegistrationForm(forms.ModelForm):
         error_messages={"required": _("Enter the country of incorporation as a two-letter code, e.g. KY.")},
         help_text=_("The two-letter ISO 3166 code, for example KY for the Cayman Islands or AE for the UAE."),
     )
+    website = forms.URLField(
+        label=_("Website"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("Start with https://"),
+        widget=forms.URLInput(attrs={"class": "ltr-value"}),
+    )
 
     class Meta:
         model = Firm

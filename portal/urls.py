@@ -16,5 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/", include("licensing.staff.urls")),
     path("", include("licensing.web.urls")),
 ]

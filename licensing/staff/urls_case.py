@@ -1,0 +1,3 @@
+"""Staff workspace URLs: case (filled in by its views module)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Staff workspace URLs: dashboard (filled in by its views module)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Staff workspace URLs: queues (filled in by its views module)."""
+
+urlpatterns = []

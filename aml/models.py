@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from licensing.models import Firm, FirmStage
+from licensing.models.scoping import FirmScopedQuerySet
 from licensing.permissions import EDIT, firm_guard, perm_guard
 from portal.transitions import condition
 
@@ -18,13 +19,8 @@ class AmlStatus(models.TextChoices):
     RETURNED = "returned", _("Returned for remedial action")
 
 
-class AmlRegistrationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if user is None or not user.is_authenticated:
-            return self.none()
-        if user.is_regulator_staff:
-            return self
-        return self.filter(firm__memberships__user=user, firm__memberships__is_active=True)
+class AmlRegistrationQuerySet(FirmScopedQuerySet):
+    pass
 
 
 @condition(_("Only a firm holding a NOC can file an AML registration."))

@@ -2,11 +2,8 @@
 
 Real threads on PostgreSQL (row locks are the point; SQLite serialises everything)."""
 
-import threading
-
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 
 from licensing.models import Application, ApplicationStatus, Decision, Noc
 from licensing.services.applications import application_decide, application_submit
@@ -16,31 +13,9 @@ from portal.audit.models import AuditEvent
 from portal.errors import CaseChanged
 from tests.factories import UserFactory
 from tests.states import application_in
+from tests.threads import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _run_at_once(functions):
-    """Start every function at the same instant in its own thread; collect outcomes."""
-    barrier = threading.Barrier(len(functions))
-    outcomes = [None] * len(functions)
-
-    def runner(index, function):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = ("ok", function())
-        except Exception as exc:  # noqa: BLE001 - the outcome is what we assert on
-            outcomes[index] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return outcomes
 
 
 def test_ten_simultaneous_decisions_on_one_case_exactly_one_succeeds(
@@ -60,7 +35,7 @@ def test_ten_simultaneous_decisions_on_one_case_exactly_one_succeeds(
         approvers.append(user)
     audit_before = AuditEvent.objects.count()
 
-    outcomes = _run_at_once(
+    outcomes = run_at_once(
         [
             (
                 lambda a=a, i=i: application_decide(
@@ -104,7 +79,7 @@ def test_simultaneous_submissions_get_distinct_reference_numbers(require_postgre
         scenarios.complete_sections(app, actor=member.user)
         drafts.append((member.user, app))
 
-    outcomes = _run_at_once(
+    outcomes = run_at_once(
         [
             (lambda u=u, a=a: application_submit(actor=u, application_id=a.pk, declaration=True))
             for u, a in drafts

@@ -1,11 +1,9 @@
 """The section registry, the section forms, and the rules on key individuals and owners."""
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from licensing import scenarios
@@ -19,6 +17,7 @@ from licensing.web import forms_application as forms
 from portal.audit.models import AuditEvent
 from portal.dates import local_today
 from portal.errors import NotPermitted, RuleBroken
+from tests.threads import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -393,33 +392,11 @@ def test_ownership_completes_with_owners_or_a_declaration_that_nobody_holds_over
 # --- Two people typing at once cannot break a rule together (row lock on the application).
 
 
-def _at_once(functions):
-    barrier = threading.Barrier(len(functions))
-    outcomes = [None] * len(functions)
-
-    def runner(index, function):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = ("ok", function())
-        except Exception as exc:  # noqa: BLE001 - the outcome is what we assert on
-            outcomes[index] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return outcomes
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_owners_cannot_exceed_a_hundred_percent(require_postgres, firm, submitter, principal):
     app = scenarios.new_application(firm, ApplicationKind.NOC, actor=submitter)
-    outcomes = _at_once(
+    outcomes = run_at_once(
         [
             lambda actor=actor, n=n: people.beneficial_owner_save(
                 actor=actor, application_id=app.pk, data=owner(n, ownership_percent=Decimal("60"))
@@ -436,7 +413,7 @@ def test_simultaneous_owners_cannot_exceed_a_hundred_percent(require_postgres, f
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_mlros_one_is_named(require_postgres, firm, submitter, principal):
     app = scenarios.new_application(firm, ApplicationKind.NOC, actor=submitter)
-    outcomes = _at_once(
+    outcomes = run_at_once(
         [
             lambda actor=actor, n=n: people.key_individual_save(
                 actor=actor, application_id=app.pk, data=person(KeyRole.MLRO, n)

@@ -10,6 +10,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from licensing.models.firms import Firm, FirmStage
 from licensing.models.reference import Activity
+from licensing.models.scoping import FirmScopedQuerySet
 from licensing.permissions import (
     ANSWER,
     SUBMIT,
@@ -71,14 +72,7 @@ REQUIRED_SECTIONS = {
 }
 
 
-class ApplicationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if user is None or not user.is_authenticated:
-            return self.none()
-        if user.is_regulator_staff:
-            return self
-        return self.filter(firm__memberships__user=user, firm__memberships__is_active=True)
-
+class ApplicationQuerySet(FirmScopedQuerySet):
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 

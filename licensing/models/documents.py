@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from licensing.models.applications import Application, InformationRequest
 from licensing.models.firms import Firm
+from licensing.models.scoping import FirmScopedQuerySet
 
 
 class DocumentType(models.TextChoices):
@@ -29,14 +30,7 @@ def document_path(instance, filename):
     return f"documents/{instance.firm_id}/{instance.sha256[:2]}/{instance.sha256}"
 
 
-class DocumentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if user is None or not user.is_authenticated:
-            return self.none()
-        if user.is_regulator_staff:
-            return self
-        return self.filter(firm__memberships__user=user, firm__memberships__is_active=True)
-
+class DocumentQuerySet(FirmScopedQuerySet):
     def current(self):
         return self.filter(superseded_by__isnull=True)
 

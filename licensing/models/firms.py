@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from licensing.models.scoping import FirmScopedQuerySet
 from licensing.permissions import (
     SURRENDER,
     firm_or_perm_guard,
@@ -41,14 +42,8 @@ NOT_PERMITTED_TO_OPERATE = frozenset(
 )
 
 
-class FirmQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Staff see every firm; a firm user sees the firms they belong to."""
-        if user is None or not user.is_authenticated:
-            return self.none()
-        if user.is_regulator_staff:
-            return self
-        return self.filter(memberships__user=user, memberships__is_active=True).distinct()
+class FirmQuerySet(FirmScopedQuerySet):
+    firm_path = ""
 
     def at_stage(self, *stages):
         return self.filter(stage__in=stages)

@@ -29,40 +29,25 @@ def _set_licence_status(firm: Firm, status: str) -> None:
     ).update(status=status)
 
 
-@transaction.atomic
-def firm_suspend(*, actor, firm_id: int, reason: str) -> Firm:
-    reason = require_reason(reason)
-    firm = lock(Firm.objects, firm_id)
-    change_stage(firm, "suspend", actor=actor, reason=reason)
-    _set_licence_status(firm, LicenceStatus.SUSPENDED)
-    return firm
+def _supervisory_action(transition: str, licence_status: str):
+    """A staff action on a licensed firm: reason required, stage moves, licences follow."""
+
+    @transaction.atomic
+    def action(*, actor, firm_id: int, reason: str) -> Firm:
+        reason = require_reason(reason)
+        firm = lock(Firm.objects, firm_id)
+        change_stage(firm, transition, actor=actor, reason=reason)
+        _set_licence_status(firm, licence_status)
+        return firm
+
+    action.__name__ = action.__qualname__ = f"firm_{transition}"
+    return action
 
 
-@transaction.atomic
-def firm_lift_suspension(*, actor, firm_id: int, reason: str) -> Firm:
-    reason = require_reason(reason)
-    firm = lock(Firm.objects, firm_id)
-    change_stage(firm, "lift_suspension", actor=actor, reason=reason)
-    _set_licence_status(firm, LicenceStatus.ACTIVE)
-    return firm
-
-
-@transaction.atomic
-def firm_revoke(*, actor, firm_id: int, reason: str) -> Firm:
-    reason = require_reason(reason)
-    firm = lock(Firm.objects, firm_id)
-    change_stage(firm, "revoke", actor=actor, reason=reason)
-    _set_licence_status(firm, LicenceStatus.REVOKED)
-    return firm
-
-
-@transaction.atomic
-def firm_surrender(*, actor, firm_id: int, reason: str) -> Firm:
-    reason = require_reason(reason)
-    firm = lock(Firm.objects, firm_id)
-    change_stage(firm, "surrender", actor=actor, reason=reason)
-    _set_licence_status(firm, LicenceStatus.SURRENDERED)
-    return firm
+firm_suspend = _supervisory_action("suspend", LicenceStatus.SUSPENDED)
+firm_lift_suspension = _supervisory_action("lift_suspension", LicenceStatus.ACTIVE)
+firm_revoke = _supervisory_action("revoke", LicenceStatus.REVOKED)
+firm_surrender = _supervisory_action("surrender", LicenceStatus.SURRENDERED)
 
 
 @transaction.atomic

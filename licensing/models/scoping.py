@@ -16,6 +16,6 @@ class FirmScopedQuerySet(models.QuerySet):
         if user.is_regulator_staff:
             return self
         prefix = f"{self.firm_path}__" if self.firm_path else ""
-        return self.filter(
-            **{f"{prefix}memberships__user": user, f"{prefix}memberships__is_active": True}
-        ).distinct()
+        # One membership per (firm, user): the join cannot duplicate rows, so no DISTINCT
+        # (which would also forbid select_for_update on PostgreSQL).
+        return self.filter(**{f"{prefix}memberships__user": user, f"{prefix}memberships__is_active": True})

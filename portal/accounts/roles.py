@@ -39,8 +39,17 @@ _VIEW_ALL = [
 
 ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
     StaffRole.CASE_OFFICER: _VIEW_ALL + ["licensing.review_application"],
-    StaffRole.APPROVER: _VIEW_ALL + ["licensing.decide_application", "licensing.supervise_firm"],
-    StaffRole.AML_OFFICER: _VIEW_ALL + ["aml.verify_amlregistration"],
+    StaffRole.APPROVER: _VIEW_ALL
+    + ["licensing.decide_application", "licensing.supervise_firm", "aml.view_screeningalert"],
+    StaffRole.AML_OFFICER: _VIEW_ALL
+    + [
+        "aml.verify_amlregistration",
+        "aml.view_screeningalert",
+        "aml.decide_screeningalert",
+        "aml.view_sanctionslist",
+        "aml.view_listversion",
+        "aml.view_listentry",
+    ],
     StaffRole.SUPERVISOR: list(_VIEW_ALL),
     StaffRole.ADMINISTRATOR: _VIEW_ALL
     + [

@@ -16,9 +16,19 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
+# The Celery worker (with beat embedded: the deadline sweep every five minutes) runs in the
+# background while the server runs, and stops with it. Broker: Redis when REDIS_URL is set,
+# else a folder under var/ (no server needed).
+WORKER_LOG ?= $(or $(PORTAL_VAR_DIR),var)/celery-worker.log
+
 run: venv
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py sweep_deadlines  # what is due now; then beat sweeps every 5 minutes
+	@mkdir -p "$(dir $(WORKER_LOG))"
+	@echo "Celery worker with beat started in the background (reminders, escalations); log: $(WORKER_LOG)"
+	@$(BIN)/celery -A portal worker --beat --concurrency 1 --loglevel info --logfile "$(WORKER_LOG)" & \
+	worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: venv

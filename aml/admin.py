@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from aml import services
-from aml.models import AmlRegistration
+from aml.models import AmlRegistration, ListEntry, ListVersion, SanctionsList, ScreeningAlert
 from licensing.admin.base import ReadOnlyMixin
 from licensing.admin.forms import LinesField, ReasonForm
 from licensing.admin.transitions import Transition, TransitionAdminMixin
@@ -53,3 +53,37 @@ class AmlRegistrationAdmin(TransitionAdminMixin, ReadOnlyMixin, admin.ModelAdmin
             guard="return_for_remedy",
         ),
     )
+
+
+# --- Sanctions lists and screening: read-only here. Lists change only by import
+# (`manage.py import_sanctions_list`); alerts are decided on the staff screening pages.
+
+
+@admin.register(SanctionsList)
+class SanctionsListAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("name", "code", "source_format", "is_active")
+    search_fields = ("name", "code")
+
+
+@admin.register(ListVersion)
+class ListVersionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("sanctions_list", "imported_at", "source_name", "entries", "added", "removed", "changed")
+    list_filter = ("sanctions_list",)
+    list_select_related = ("sanctions_list",)
+    search_fields = ("source_name", "sha256")
+
+
+@admin.register(ListEntry)
+class ListEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("name", "reference", "kind", "sanctions_list", "changed_in", "removed_in")
+    list_filter = ("sanctions_list", "kind", ("removed_in", admin.EmptyFieldListFilter))
+    list_select_related = ("sanctions_list", "changed_in", "removed_in")
+    search_fields = ("name", "reference")
+
+
+@admin.register(ScreeningAlert)
+class ScreeningAlertAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("subject_name", "entry", "firm", "score", "status", "created_at")
+    list_filter = ("status", ("firm", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("entry", "firm")
+    search_fields = ("subject_name", "firm__legal_name", "entry__name", "entry__reference")

@@ -223,11 +223,13 @@ class ScreeningAlert(models.Model):
     raised again for the same person and entry unless either changes."""
 
     firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="screening_alerts")
+    # SET_NULL: a firm may remove a person from its draft; the alert stays, with the
+    # screened name (subject_name) and firm kept as a snapshot.
     key_individual = models.ForeignKey(
-        "licensing.KeyIndividual", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "licensing.KeyIndividual", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     beneficial_owner = models.ForeignKey(
-        "licensing.BeneficialOwner", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "licensing.BeneficialOwner", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     subject_name = models.CharField(_("screened name"), max_length=300)
     subject_fingerprint = models.CharField(max_length=64)
@@ -252,9 +254,8 @@ class ScreeningAlert(models.Model):
         permissions = [("decide_screeningalert", "Can clear or confirm screening alerts")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(key_individual__isnull=False, beneficial_owner__isnull=True)
-                | models.Q(key_individual__isnull=True, beneficial_owner__isnull=False),
-                name="alert_has_one_subject",
+                condition=~models.Q(key_individual__isnull=False, beneficial_owner__isnull=False),
+                name="alert_has_at_most_one_subject",
             ),
             models.UniqueConstraint(
                 fields=["key_individual", "beneficial_owner", "entry", "subject_fingerprint", "entry_hash"],

@@ -39,3 +39,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_int_list(name: str, default: list[int]) -> list[int]:
+    raw = env_list(name, [str(item) for item in default])
+    try:
+        return [int(item) for item in raw]
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be comma-separated integers, not {raw!r}.") from None

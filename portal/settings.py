@@ -12,7 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from portal.env import env_bool, env_int, env_list, env_str
+from portal.env import env_bool, env_int, env_int_list, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -45,6 +45,13 @@ INSTALLED_APPS = [
     "licensing",
     "licensing.staff",
     "aml",
+    "portal.businessdays",
+    "portal.notifications",
+    "portal.deadlines",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "portal.api",
+    "licensing.certificates",
 ]
 
 MIDDLEWARE = [
@@ -157,17 +164,43 @@ else:
     EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 
+# Cache: in-process by default; a shared Redis cache (give it its own database number, apart
+# from the Celery broker's) when CACHE_URL is set, e.g. redis://127.0.0.1:6379/1. Production
+# with several web processes should set it: dashboard figures and used 2FA codes live here.
+CACHE_URL = env_str("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}
+    )
+}
+# How long the staff dashboard's figures are reused (seconds; 0 computes them on every view).
+PORTAL_DASHBOARD_CACHE_SECONDS = env_int("PORTAL_DASHBOARD_CACHE_SECONDS", 60)
+
 # Celery: Redis when REDIS_URL is set; otherwise kombu's filesystem transport, which needs
 # no server, so `make run` works on a bare laptop.
 REDIS_URL = env_str("REDIS_URL", "")
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery-queue"
+    _queue_dir.mkdir(exist_ok=True)  # the transport needs the folder; a fresh var/ has none
+    (VAR_DIR / "celery-processed").mkdir(exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery-processed"),
         "store_processed": False,
+    }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A task whose worker vanished without acknowledging it (acks_late) is delivered again
+    # after this many seconds. The deadline sweep re-queues pending work from the database
+    # anyway, so this only bounds how soon the broker itself retries.
+    _visibility = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": _visibility,
+        "unacked_restore_interval": max(1, min(10, _visibility)),
+        "unacked_restore_throttle": 1 if _visibility < 60 else 10,
     }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -182,6 +215,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "portal.api_errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "portal.api.schema.PortalAutoSchema",
 }
 
 # Behind a reverse proxy that sets X-Forwarded-For, trust it for the client IP in the audit trail.
@@ -222,5 +256,64 @@ PORTAL_INFORMATION_REQUEST_DAYS = env_int("PORTAL_INFORMATION_REQUEST_DAYS", 14)
 PORTAL_REGULATOR_NAME = env_str("PORTAL_REGULATOR_NAME", "Virtual Assets Regulatory Authority")
 PORTAL_NAME = env_str("PORTAL_NAME", "VARA licensing portal")
 
+# --- Deadlines, reminders and the business-day calendar --------------------------------------
+# The periods, reminder offsets, escalation and lapse policy of each kind of deadline are in the
+# admin-edited DeadlineRule table (seeded with DOMAIN.md's defaults), not here.
+PORTAL_HOLIDAY_COUNTRY = env_str("PORTAL_HOLIDAY_COUNTRY", "PK")  # `holidays` package code; "" for none
+PORTAL_WEEKEND_DAYS = env_int_list("PORTAL_WEEKEND_DAYS", [5, 6])  # Monday is 0: Saturday, Sunday
+PORTAL_REMINDER_HOUR = env_int("PORTAL_REMINDER_HOUR", 9)  # local hour reminders fall due
+PORTAL_SWEEP_BATCH_SIZE = env_int("PORTAL_SWEEP_BATCH_SIZE", 500)
+PORTAL_REQUEUE_AFTER_SECONDS = env_int("PORTAL_REQUEUE_AFTER_SECONDS", 900)
+PORTAL_TASK_MAX_RETRIES = env_int("PORTAL_TASK_MAX_RETRIES", 5)
+PORTAL_TASK_RETRY_BACKOFF_SECONDS = env_int("PORTAL_TASK_RETRY_BACKOFF_SECONDS", 60)
+PORTAL_SITE_URL = env_str("PORTAL_SITE_URL", "http://127.0.0.1:8000")  # for links in e-mails
+
 # Tests and CI: when set, a test that needs an unreachable service fails instead of skipping.
 REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES", False)
+
+# --- Public register, REST API and certificates (portal.api, licensing.certificates) --------
+# Requests per period (DRF syntax: N/second|minute|hour|day), per client IP for anonymous
+# callers, per token for firm API tokens, per person for signed-in sessions.
+PORTAL_API_THROTTLE_RATES = {
+    "anon": env_str("PORTAL_API_THROTTLE_ANON", "120/minute"),
+    "token": env_str("PORTAL_API_THROTTLE_TOKEN", "600/minute"),
+    "user": env_str("PORTAL_API_THROTTLE_USER", "600/minute"),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Licensing and AML registry API",
+    "DESCRIPTION": (
+        "The public register (no credentials), the firm's own data (firm API token or a signed-in "
+        "firm member) and the regulator's casework (signed-in staff with two-factor "
+        "authentication). Every error is an RFC 7807 problem document."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "FirmStageEnum": "licensing.models.firms.FirmStage",
+        "AmlStatusEnum": "aml.models.AmlStatus",
+        "ApplicationStatusEnum": "licensing.models.applications.ApplicationStatus",
+        "ApplicationKindEnum": "licensing.models.applications.ApplicationKind",
+        "InformationRequestStatusEnum": "licensing.models.applications.InformationRequestStatus",
+        "RecommendationOutcomeEnum": "licensing.models.applications.RecommendationOutcome",
+        "DecisionOutcomeEnum": "licensing.models.applications.DecisionOutcome",
+        "DeadlineStatusEnum": "portal.deadlines.models.DeadlineStatus",
+        "DeadlineKindEnum": "portal.deadlines.models.DeadlineKind",
+        "NotificationKindEnum": "portal.notifications.models.NotificationKind",
+        "CertificateKindEnum": "licensing.certificates.models.CertificateKind",
+    },
+    "DISABLE_ERRORS_AND_WARNINGS": False,
+    # Swagger UI served from static files (drf-spectacular-sidecar): no CDN in a closed network.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# The regulator's Ed25519 key that signs certificates (PEM, PKCS#8). Required in production;
+# in development a key is made under var/ on first use. Never commit a private key.
+PORTAL_SIGNING_KEY_PATH = env_str(
+    "PORTAL_SIGNING_KEY_PATH", str(VAR_DIR / "certificate-signing-key.pem") if DEBUG else ""
+)
+PORTAL_SIGNING_KEY_AUTOCREATE = DEBUG  # development only: create the key above if missing
+# Only the API benchmark (bench/api_register.py) sets this: it adds a bare comparison view.
+PORTAL_BENCH_URLS = env_bool("PORTAL_BENCH_URLS", False)

@@ -16,6 +16,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/screening/", include("aml.urls_alerts")),
     path("staff/", include("licensing.staff.urls")),
+    path("", include("licensing.register.urls")),
+    path("", include("licensing.certificates.urls")),
+    path("", include("portal.api.urls")),
+    path("", include("portal.api.urls_web")),
+    path("", include("aml.web.urls")),
     path("", include("licensing.web.urls")),
 ]

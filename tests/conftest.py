@@ -18,6 +18,15 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (dashboard figures, used 2FA codes, rate limits)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 def need_service(name: str, reason: str):
     """Skip with a clear message, or fail when REQUIRE_SERVICES=1 (CI)."""
     message = f"{name} is not reachable: {reason}"

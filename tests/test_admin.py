@@ -35,10 +35,19 @@ pytestmark = pytest.mark.django_db
 REGISTERED = """accounts.user auth.group licensing.firm licensing.activity licensing.application
     licensing.informationrequest licensing.recommendation licensing.decision licensing.noc
     licensing.licence licensing.counter licensing.call licensing.document licensing.invitation
-    aml.amlregistration audit.auditevent""".split()
-ADDABLE = {"accounts.user", "auth.group", "licensing.firm", "licensing.activity", "licensing.call"}
+    licensing.agreement
+    aml.amlregistration aml.sanctionslist aml.listversion aml.listentry aml.screeningalert
+    audit.auditevent""".split()
+ADDABLE = {
+    "accounts.user",
+    "auth.group",
+    "licensing.firm",
+    "licensing.activity",
+    "licensing.call",
+    "licensing.agreement",
+}
 NEVER_DELETED = """licensing.firm licensing.application licensing.decision licensing.noc licensing.licence
-    aml.amlregistration audit.auditevent""".split()
+    aml.amlregistration aml.listversion aml.listentry aml.screeningalert audit.auditevent""".split()
 SUSPENDED = "Owner Exchange Ltd: “Suspend” done; authorisation stage is now “Suspended”."
 
 
@@ -114,9 +123,9 @@ def licensed_firm(firm, submitter, officer, approver, aml_officer, activities):
 
 
 @pytest.fixture
-def demo(licensed_firm, other_firm, outsider, officer, settings, tmp_path):
+def demo(licensed_firm, other_firm, outsider, officer, administrator, settings, tmp_path):
     """Every kind of record: a licensed firm, another firm asked for information, a call,
-    an uploaded document and an invitation."""
+    an uploaded document, an invitation and an MoU."""
     import datetime
     import hashlib
 
@@ -150,6 +159,16 @@ def demo(licensed_firm, other_firm, outsider, officer, settings, tmp_path):
         sha256=hashlib.sha256(content).hexdigest(),
         uploaded_by=outsider,
     )
+    from licensing.services.agreements import agreement_record
+
+    agreement_record(
+        actor=administrator,
+        title="MoU on tokenised bonds",
+        scope="Advisory on tokenising sovereign bonds.",
+        counterparty_firm_id=licensed_firm.pk,
+        signed_on=now.date() - datetime.timedelta(days=3),
+        owner_id=officer.pk,
+    )
     Invitation.objects.create(
         firm=other_firm,
         email="new@exchange.example",
@@ -158,6 +177,10 @@ def demo(licensed_firm, other_firm, outsider, officer, settings, tmp_path):
         invited_by=outsider,
         expires_at=now + datetime.timedelta(days=7),
     )
+    from aml.demo import add_demo_person, seed_screening_demo
+
+    add_demo_person(licensed_firm.applications.first())
+    seed_screening_demo(licensed_firm)  # the sample sanctions lists, and one screening alert
     return licensed_firm
 
 

@@ -3,12 +3,21 @@
 import io
 
 import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import decrypt
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from aml.models import AmlRegistration, AmlStatus
-from licensing.management.commands.seed_demo import DEMO_LEIS, DEMO_PASSWORD, STAFF, demo_emails
+from licensing.management.commands.seed_demo import (
+    DEMO_LEIS,
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
+    STAFF,
+    demo_emails,
+    demo_recovery_codes,
+)
 from licensing.models import (
     Application,
     ApplicationKind,
@@ -50,6 +59,7 @@ PROMISED_STATUSES = {
     ApplicationStatus.WITHDRAWN,
 }
 COUNTED = (
+    Authenticator,
     User,
     Firm,
     FirmMembership,
@@ -145,6 +155,7 @@ def test_every_demo_user_exists_and_the_printed_password_signs_them_in(seeded):
     for email in demo_emails():
         assert email in seeded
     assert "http://127.0.0.1:8000/admin/" in seeded
+    assert "http://127.0.0.1:8000/staff/" in seeded
 
 
 def test_seed_demo_is_idempotent(seeded):
@@ -204,3 +215,102 @@ def test_demo_addresses_are_verified_when_sign_in_needs_it(seeded):
 
     verified = set(EmailAddress.objects.filter(verified=True, primary=True).values_list("email", flat=True))
     assert set(demo_emails()) <= verified
+
+
+# --- Staff sign in with a second factor: the demo gives them one, and tells how to use it.
+
+
+def test_every_demo_staff_account_has_the_demo_totp_and_recovery_codes(seeded):
+    for spec in STAFF:
+        user = User.objects.get(email=spec.email)
+        totp = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+        assert decrypt(totp.data["secret"]) == DEMO_TOTP_SECRET
+        assert Authenticator.objects.filter(user=user, type=Authenticator.Type.RECOVERY_CODES).exists()
+    firm_user = User.objects.get(email="contributor@northwind-lantern.example")
+    assert not Authenticator.objects.filter(user=firm_user).exists()
+
+
+def test_the_logins_table_prints_the_secret_the_command_and_the_recovery_codes(seeded):
+    table = login_table(seeded)
+    assert DEMO_TOTP_SECRET in table
+    for spec in STAFF:
+        assert f"python manage.py demo_totp {spec.email}" in table
+    assert " ".join(demo_recovery_codes()) in table
+    assert len(set(demo_recovery_codes())) == 10
+
+
+def test_a_demo_seeded_before_second_factors_gets_them_on_the_next_run(seeded):
+    Authenticator.objects.all().delete()
+    output = seed()
+    assert f"gave {len(STAFF)} staff accounts the demo second factor" in output
+    assert Authenticator.objects.filter(type=Authenticator.Type.TOTP).count() == len(STAFF)
+    assert "nothing changed" in seed()
+
+
+def totp(*args, **options) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("demo_totp", *args, stdout=out, stderr=err, **options)
+    return out.getvalue().strip(), err.getvalue()
+
+
+def test_demo_totp_prints_the_current_code(seeded):
+    from tests.conftest import totp_code
+
+    before = totp_code(DEMO_TOTP_SECRET)
+    code, note = totp("officer1@regulator.example")
+    assert code in {before, totp_code(DEMO_TOTP_SECRET)}
+    assert "Valid for" in note
+
+
+def test_a_demo_officer_signs_in_with_the_printed_code(seeded, client, settings):
+    from django.core.cache import cache
+    from django.urls import reverse
+
+    cache.clear()
+    settings.MFA_TOTP_TOLERANCE = 1  # never straddle a 30-second window
+    response = client.post(
+        reverse("account_login"), {"login": "officer1@regulator.example", "password": DEMO_PASSWORD}
+    )
+    assert response["Location"] == reverse("mfa_authenticate")
+    code, _note = totp("officer1@regulator.example")
+    response = client.post(reverse("mfa_authenticate"), {"code": code})
+    assert response["Location"] == reverse("staff_queues")
+    assert client.get(reverse("staff_queues")).status_code == 200
+    cache.clear()
+
+
+def test_demo_totp_refuses_when_debug_is_off(seeded, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        totp("officer1@regulator.example")
+
+
+def test_demo_totp_refuses_other_accounts(seeded):
+    with pytest.raises(CommandError, match="not one of the demo staff accounts"):
+        totp("principal@northwind-lantern.example")
+
+
+def test_demo_totp_refuses_an_account_whose_owner_set_up_their_own_authenticator(seeded):
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    user = User.objects.get(email="officer2@regulator.example")
+    Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).delete()
+    TOTP.activate(user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    with pytest.raises(CommandError, match="does not use the demo authenticator"):
+        totp("officer2@regulator.example")
+
+
+def test_demo_totp_before_seeding_says_to_seed(db):
+    with pytest.raises(CommandError, match="seed_demo"):
+        totp("officer1@regulator.example")
+
+
+def test_seed_demo_records_one_mou_with_its_definitive_agreement_window(seeded):
+    from licensing.models import Agreement
+    from portal.deadlines.models import Deadline, DeadlineKind, DeadlineStatus
+
+    mou = Agreement.objects.get()
+    assert mou.counterparty_firm.legal_name == "Northwind Lantern Exchange Ltd"
+    window = Deadline.objects.get(agreement=mou, kind=DeadlineKind.DEFINITIVE_AGREEMENT)
+    assert window.status == DeadlineStatus.OPEN and window.due_on == mou.definitive_due_on
+    assert window.next_action_at is not None  # the 90-day reminder is already due: the first sweep sends it

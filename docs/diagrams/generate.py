@@ -2,8 +2,8 @@
 
     .venv/bin/python docs/diagrams/generate.py
 
-walks the django-fsm transitions of Firm.stage, Application.status and
-AmlRegistration.status and writes docs/diagrams/<machine>.dot, then renders
+walks the django-fsm transitions of Firm.stage, Application.status,
+AmlRegistration.status and Agreement.status and writes docs/diagrams/<machine>.dot, then renders
 <machine>.svg with Graphviz's `dot` when it is installed (a dev-only tool, not a
 requirement: on Debian/Ubuntu `apt-get install graphviz`). The output is sorted, so it
 only changes when a machine does; tests/test_diagrams.py fails when the committed DOT files
@@ -24,6 +24,7 @@ MACHINES = (
     ("firm_stage", "licensing.Firm", "stage", "Firm: authorisation stage"),
     ("application_status", "licensing.Application", "status", "Application: status"),
     ("aml_status", "aml.AmlRegistration", "status", "AML registration: status"),
+    ("agreement_status", "licensing.Agreement", "status", "Agreement (MoU / letter of intent): status"),
 )
 
 
@@ -67,20 +68,23 @@ def _who(permission) -> str:
 
 
 def _edges(model, field):
-    """(source, target, transition) for every transition, "*" and "+" sources expanded."""
+    """(source, target, transition) for every transition: "*" and "+" sources expanded, and
+    a computed target (django-fsm's GET_STATE) drawn as one edge to each state it allows."""
     states = [value for value, _label in field.choices]
     for transition in field.get_all_transitions(model):
         target = transition.target
-        if not isinstance(target, str):
-            raise ValueError(f"{model.__name__}.{transition.name}: only fixed targets can be drawn")
-        if transition.source == "*":
-            sources = states
-        elif transition.source == "+":
-            sources = [s for s in states if s != target]
-        else:
-            sources = [transition.source]
-        for source in sources:
-            yield source, target, transition
+        targets = [target] if isinstance(target, str) else list(getattr(target, "allowed_states", []))
+        if not targets:
+            raise ValueError(f"{model.__name__}.{transition.name}: its possible targets are not declared")
+        for one_target in targets:
+            if transition.source == "*":
+                sources = states
+            elif transition.source == "+":
+                sources = [s for s in states if s != one_target]
+            else:
+                sources = [transition.source]
+            for source in sources:
+                yield source, one_target, transition
 
 
 def machine_dot(model_label: str, field_name: str, title: str) -> str:

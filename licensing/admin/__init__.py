@@ -3,6 +3,6 @@
 Importing the modules registers their ModelAdmins with the default site.
 """
 
-from licensing.admin import applications, calls, firms, reference
+from licensing.admin import agreements, applications, calls, firms, reference
 
-__all__ = ["applications", "calls", "firms", "reference"]
+__all__ = ["agreements", "applications", "calls", "firms", "reference"]

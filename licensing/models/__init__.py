@@ -1,3 +1,4 @@
+from licensing.models.agreements import Agreement, AgreementExtension, AgreementStatus
 from licensing.models.applications import (
     Application,
     ApplicationKind,
@@ -24,6 +25,9 @@ from licensing.models.reference import Activity, Counter
 
 __all__ = [
     "Activity",
+    "Agreement",
+    "AgreementExtension",
+    "AgreementStatus",
     "Application",
     "ApplicationKind",
     "ApplicationStatus",

@@ -204,7 +204,18 @@ class Application(FSMModelMixin, models.Model):
             ("decide_application", "Can decide applications (approver)"),
             ("supervise_firm", "Can suspend, reinstate and revoke firms"),
         ]
-        indexes = [models.Index(fields=["status", "kind"], name="application_status_kind")]
+        indexes = [
+            models.Index(fields=["status", "kind"], name="application_status_kind"),
+            # Staff queues: "assigned to me" and sorting by submission among open cases.
+            models.Index(fields=["assigned_officer", "status"], name="application_officer_status"),
+            models.Index(fields=["status", "submitted_at"], name="application_status_submitted"),
+            # Decision clocks: the open cases whose clock is running, walked by date.
+            models.Index(
+                fields=["submitted_at"],
+                name="application_clock_running",
+                condition=Q(status__in=["submitted", "under_review", "awaiting_decision"]),
+            ),
+        ]
 
     def __str__(self):
         label = self.reference or _("draft %(id)s") % {"id": self.pk}
@@ -317,6 +328,25 @@ class Application(FSMModelMixin, models.Model):
     )
     def send_back(self):
         pass
+
+    @transition(
+        field=status,
+        source=ApplicationStatus.INFORMATION_REQUESTED,
+        target=ApplicationStatus.UNDER_REVIEW,
+        conditions=[has_open_information_request],
+        permission=perm_guard("licensing.review_application"),
+    )
+    def close_information_request(self):
+        """The officer withdraws the open request; the case is back under review."""
+
+    @transition(
+        field=status,
+        source=[ApplicationStatus.APPROVED, ApplicationStatus.REFUSED],
+        target=ApplicationStatus.UNDER_REVIEW,
+        permission=perm_guard("licensing.decide_application"),
+    )
+    def reverse_decision(self):
+        """A decision is reversed with a reason; the Decision row is kept (DecisionReversal)."""
 
     @transition(
         field=status,
@@ -437,6 +467,7 @@ class Decision(models.Model):
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["created_at"], name="decision_created_at")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(approver=models.F("recommended_by")),

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, FSMModelMixin, transition
+from django_fsm import GET_STATE, FSMField, FSMModelMixin, transition
 
 from licensing.models.scoping import FirmScopedQuerySet
 from licensing.permissions import (
@@ -40,6 +40,11 @@ NOT_PERMITTED_TO_OPERATE = frozenset(
         FirmStage.SURRENDERED,
     }
 )
+
+
+def _stage_before_refusal(firm, *args, **kwargs):
+    change = firm.stage_changes.filter(to_stage=FirmStage.REFUSED).order_by("-effective_at", "-pk").first()
+    return change.from_stage if change else FirmStage.APPLICANT
 
 
 class FirmQuerySet(FirmScopedQuerySet):
@@ -178,6 +183,37 @@ class Firm(FSMModelMixin, models.Model):
         permission=perm_guard("licensing.supervise_firm"),
     )
     def revoke(self):
+        pass
+
+    # Reversals of a decision put the firm back where the decision found it.
+    @transition(
+        field=stage,
+        source=FirmStage.NOC_HOLDER,
+        target=FirmStage.APPLICANT,
+        permission=perm_guard("licensing.decide_application"),
+    )
+    def reverse_noc(self):
+        pass
+
+    @transition(
+        field=stage,
+        source=[FirmStage.LICENSED, FirmStage.SUSPENDED],
+        target=FirmStage.AML_REGISTERED,
+        permission=perm_guard("licensing.decide_application"),
+    )
+    def reverse_licence(self):
+        pass
+
+    @transition(
+        field=stage,
+        source=FirmStage.REFUSED,
+        target=GET_STATE(
+            _stage_before_refusal,
+            states=[FirmStage.APPLICANT, FirmStage.NOC_HOLDER, FirmStage.AML_REGISTERED],
+        ),
+        permission=perm_guard("licensing.decide_application"),
+    )
+    def reverse_refusal(self):
         pass
 
     @transition(

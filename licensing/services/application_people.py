@@ -12,12 +12,14 @@ service's submit check reads (`Application.sections`) never claims more than is 
 
 import datetime
 from decimal import Decimal
+from functools import partial
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from aml.screening import queue_subject_screening
 from licensing.models import Activity, Application, ApplicationStatus, BeneficialOwner, KeyIndividual
 from licensing.models.people import REQUIRED_KEY_ROLES, IdentityType, KeyRole, OwnerKind
 from licensing.permissions import EDIT, can_for_firm
@@ -310,6 +312,7 @@ def key_individual_save(
             "section_status": section_status,
         },
     )
+    transaction.on_commit(partial(queue_subject_screening, "key_individual", person.pk))
     return person
 
 
@@ -391,6 +394,7 @@ def beneficial_owner_save(
             "section_status": section_status,
         },
     )
+    transaction.on_commit(partial(queue_subject_screening, "beneficial_owner", owner.pk))
     return owner
 
 

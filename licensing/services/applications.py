@@ -1,6 +1,7 @@
 """Actions on applications: from the first draft to the approver's decision."""
 
 import datetime
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -9,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from licensing import numbering
+from licensing.certificates import services as certificates
 from licensing.models import (
+    Activity,
     Application,
     ApplicationKind,
     ApplicationStatus,
@@ -29,6 +32,8 @@ from licensing.services.common import require_reason
 from licensing.services.firms import change_stage
 from portal.audit.chain import record
 from portal.dates import add_months, local_today
+from portal.deadlines import services as deadlines
+from portal.deadlines.models import DeadlineKind, DeadlineStatus
 from portal.errors import FourEyesViolation, NotFound, NotPermitted, RuleBroken
 from portal.transitions import check, lock, take
 
@@ -110,6 +115,7 @@ def _send_acknowledgement(app_id: int) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[recipient.email],
     )
+    deadlines.acknowledged(application_id=app_id)  # the receipt is the acknowledgement
 
 
 @transaction.atomic
@@ -138,6 +144,10 @@ def application_submit(*, actor, application_id: int, declaration: bool) -> Appl
         app.firm.reference_number = numbering.next_firm_reference()
         app.firm.save(update_fields=["reference_number"])
     take(app, "submit", actor=actor, extra_fields=extra, details={"reference": app.reference})
+    deadlines.open_for(DeadlineKind.ACKNOWLEDGE_SUBMISSION, application=app)
+    deadlines.open_for(deadlines.decision_kind(app), application=app)
+    if app.kind == ApplicationKind.LICENCE:  # filed while the NOC is valid: it will not lapse
+        deadlines.close(DeadlineKind.NOC_VALIDITY, outcome=DeadlineStatus.MET, firm=app.firm)
     transaction.on_commit(lambda: _send_acknowledgement(app.pk))
     return app
 
@@ -151,6 +161,7 @@ def application_start_review(
     if app.assigned_officer_id is None:
         app.assigned_officer = actor
     take(app, "start_review", actor=actor, extra_fields=["assigned_officer"])
+    deadlines.assign(deadlines.decision_kind(app), responsible=app.assigned_officer, application=app)
     return app
 
 
@@ -177,7 +188,16 @@ def information_request_create(
         )
     app = _lock_application(application_id, expected_status=expected_status)
     take(app, "request_information", actor=actor, details={"items": items, "due_on": due_on})
-    return InformationRequest.objects.create(application=app, raised_by=actor, items=items, due_on=due_on)
+    request = InformationRequest.objects.create(application=app, raised_by=actor, items=items, due_on=due_on)
+    deadlines.pause(deadlines.decision_kind(app), reason=_("Information requested."), application=app)
+    deadlines.open_for(
+        DeadlineKind.ANSWER_INFORMATION_REQUEST,
+        information_request=request,
+        application=app,
+        responsible=actor,
+        due_on=due_on,
+    )
+    return request
 
 
 @transaction.atomic
@@ -200,6 +220,10 @@ def information_request_answer(*, actor, application_id: int, response: str) -> 
     ir.responded_by = actor
     ir.responded_at = now
     ir.save(update_fields=["status", "response", "responded_by", "responded_at"])
+    deadlines.close(
+        DeadlineKind.ANSWER_INFORMATION_REQUEST, outcome=DeadlineStatus.MET, information_request=ir
+    )
+    deadlines.resume(deadlines.decision_kind(app), application=app)
     return ir
 
 
@@ -240,10 +264,15 @@ def _issue_noc(app: Application, *, actor, conditions: str, validity_months: int
         conditions=conditions,
     )
     change_stage(app.firm, "grant_noc", actor=actor, details={"noc": noc.number})
+    transaction.on_commit(partial(certificates.issue_after_commit, noc_id=noc.pk))
+    deadlines.open_for(DeadlineKind.REGISTER_AML, firm=app.firm)
+    deadlines.open_for(DeadlineKind.NOC_VALIDITY, firm=app.firm, due_on=noc.expires_on)
     return noc
 
 
-def _grant_licence(app: Application, *, actor, conditions: str, validity_months: int) -> Licence:
+def _grant_licence(
+    app: Application, *, actor, conditions: str, validity_months: int, permitted_activity_ids=None
+) -> Licence:
     issued_on = local_today()
     licence = Licence.objects.create(
         firm=app.firm,
@@ -253,9 +282,14 @@ def _grant_licence(app: Application, *, actor, conditions: str, validity_months:
         expires_on=add_months(issued_on, validity_months),
         conditions=conditions,
     )
-    licence.permitted_activities.set(app.activities.all())
+    if permitted_activity_ids is None:
+        licence.permitted_activities.set(app.activities.all())
+    else:
+        licence.permitted_activities.set(Activity.objects.filter(pk__in=permitted_activity_ids))
     app.firm.nocs.filter(status=NocStatus.ACTIVE).update(status=NocStatus.SUPERSEDED)
     change_stage(app.firm, "grant_licence", actor=actor, details={"licence": licence.number})
+    transaction.on_commit(partial(certificates.issue_after_commit, licence_id=licence.pk))
+    deadlines.open_for(DeadlineKind.LICENCE_RENEWAL, firm=app.firm, due_on=licence.expires_on)
     return licence
 
 
@@ -269,6 +303,7 @@ def application_decide(
     conditions: str | None = None,
     validity_months: int | None = None,
     expected_status: str | None = None,
+    permitted_activity_ids: list[int] | None = None,
 ) -> Decision:
     """The approver grants, refuses or sends back. Four-eyes: never the recommender.
 
@@ -316,6 +351,8 @@ def application_decide(
         outcome=outcome,
         reasons=reasons,
     )
+    if outcome != DecisionOutcome.SEND_BACK:  # decided: the decision clock is met
+        deadlines.close(deadlines.decision_kind(app), outcome=DeadlineStatus.MET, application=app)
     if outcome == DecisionOutcome.SEND_BACK:
         Recommendation.objects.filter(pk=recommendation.pk).update(is_current=False)
     elif outcome == DecisionOutcome.REFUSE:
@@ -335,6 +372,7 @@ def application_decide(
                 actor=actor,
                 conditions=final_conditions,
                 validity_months=validity_months or settings.PORTAL_LICENCE_VALIDITY_MONTHS,
+                permitted_activity_ids=permitted_activity_ids,
             )
     return decision
 
@@ -346,6 +384,7 @@ def application_withdraw(*, actor, application_id: int, reason: str = "") -> App
     app.information_requests.filter(status=InformationRequestStatus.OPEN).update(
         status=InformationRequestStatus.WITHDRAWN
     )
+    deadlines.close(None, outcome=DeadlineStatus.CANCELLED, application=app)
     return app
 
 
@@ -357,4 +396,6 @@ def application_lapse(*, application_id: int, reason: str) -> Application:
     app.information_requests.filter(status=InformationRequestStatus.OPEN).update(
         status=InformationRequestStatus.LAPSED
     )
+    deadlines.close(DeadlineKind.ANSWER_INFORMATION_REQUEST, outcome=DeadlineStatus.MISSED, application=app)
+    deadlines.close(None, outcome=DeadlineStatus.CANCELLED, application=app)
     return app

@@ -5,6 +5,8 @@ from django.db import transaction
 from licensing.models import Firm, FirmStageChange, Licence
 from licensing.models.authorisations import LicenceStatus, NocStatus
 from licensing.services.common import require_reason
+from portal.deadlines import services as deadlines
+from portal.deadlines.models import DeadlineKind, DeadlineStatus
 from portal.transitions import lock, take
 
 
@@ -38,6 +40,8 @@ def _supervisory_action(transition: str, licence_status: str):
         firm = lock(Firm.objects, firm_id)
         change_stage(firm, transition, actor=actor, reason=reason)
         _set_licence_status(firm, licence_status)
+        if licence_status in (LicenceStatus.REVOKED, LicenceStatus.SURRENDERED):  # nothing to renew
+            deadlines.close(DeadlineKind.LICENCE_RENEWAL, outcome=DeadlineStatus.CANCELLED, firm=firm)
         return firm
 
     action.__name__ = action.__qualname__ = f"firm_{transition}"
@@ -56,4 +60,6 @@ def firm_lapse_noc(*, firm_id: int, reason: str) -> Firm:
     firm = lock(Firm.objects, firm_id)
     change_stage(firm, "lapse_noc", actor=None, reason=reason)
     firm.nocs.filter(status=NocStatus.ACTIVE).update(status=NocStatus.LAPSED)
+    deadlines.close(DeadlineKind.NOC_VALIDITY, outcome=DeadlineStatus.MISSED, firm=firm)
+    deadlines.close(DeadlineKind.REGISTER_AML, outcome=DeadlineStatus.CANCELLED, firm=firm)
     return firm

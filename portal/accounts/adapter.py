@@ -3,11 +3,11 @@ from django.urls import reverse
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Staff land in their workspace, firm users on their dashboard."""
+    """Staff land in their workspace (the work queues), firm users on their dashboard.
+    Administrators too start in the workspace; the header links them to the admin."""
 
     def get_login_redirect_url(self, request):
         user = request.user
         if user.is_authenticated and user.is_regulator_staff and not user.memberships.exists():
-            if user.is_staff:
-                return reverse("admin:index")
+            return reverse("staff_queues")
         return super().get_login_redirect_url(request)

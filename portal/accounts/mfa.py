@@ -7,7 +7,9 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 # Paths a staff member without a second factor may still reach.
-_OPEN_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz", "/favicon.ico")
+# The API answers for itself: staff endpoints refuse staff without a second factor with a 403
+# problem document (portal.api.base.IsStaffWithMfa) instead of a redirect to an HTML page.
+_OPEN_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/healthz", "/favicon.ico", "/api/")
 
 
 def needs_mfa(user) -> bool:

@@ -35,12 +35,21 @@ _VIEW_ALL = [
     "licensing.view_activity",
     "aml.view_amlregistration",
     "audit.view_auditevent",
+    "licensing.view_agreement",
+    "licensing.view_agreementextension",
+    "deadlines.view_deadline",
+    "deadlines.view_deadlinerule",
+    "deadlines.view_reminder",
+    "businessdays.view_holiday",
 ]
+
+# Recording MoUs and letters of intent and moving them on (senior officials).
+_AGREEMENTS = ["licensing.manage_agreement", "licensing.add_agreement", "licensing.change_agreement"]
 
 ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
     StaffRole.CASE_OFFICER: _VIEW_ALL + ["licensing.review_application"],
     StaffRole.APPROVER: _VIEW_ALL
-    + ["licensing.decide_application", "licensing.supervise_firm", "aml.view_screeningalert"],
+    + ["licensing.decide_application", "licensing.supervise_firm", "aml.view_screeningalert", *_AGREEMENTS],
     StaffRole.AML_OFFICER: _VIEW_ALL
     + [
         "aml.verify_amlregistration",
@@ -67,6 +76,17 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
         "licensing.delete_firmmembership",
         "django_celery_beat.view_periodictask",
         "django_celery_beat.change_periodictask",
+        # The deadline engine's policy, the holiday calendar, and failed deliveries.
+        "deadlines.change_deadlinerule",
+        "deadlines.change_reminder",
+        "businessdays.add_holiday",
+        "businessdays.change_holiday",
+        "businessdays.delete_holiday",
+        "notifications.view_notification",
+        "notifications.change_notification",
+        "notifications.view_notificationpreference",
+        "notifications.change_notificationpreference",
+        *_AGREEMENTS,
     ],
 }
 

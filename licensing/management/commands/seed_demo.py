@@ -10,11 +10,17 @@ chain.
 All names, identifiers and contact details are invented. Phone numbers are in the UK range
 reserved for fiction; e-mail and web addresses use the reserved `.example` domain.
 
+Staff must sign in with a second factor: each demo staff account gets a TOTP authenticator
+with the published DEMO_TOTP_SECRET and recovery codes from a fixed seed (both printed), and
+`manage.py demo_totp <email>` prints the current code. Demo data only: DEBUG must be on.
+
 Idempotent: the demo firms are recognised by their LEIs. A second run changes nothing and
 prints the same table of logins.
 """
 
 import dataclasses
+import datetime
+from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
@@ -24,9 +30,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 
+from aml.demo import seed_screening_demo
 from aml.services import aml_registration_return, aml_registration_submit
 from licensing import scenarios
 from licensing.models import Activity, ApplicationKind, ApplicationStatus, Firm, FirmMembership, FirmRole
+from licensing.services.agreements import agreement_record
 from licensing.services.applications import (
     application_decide,
     application_recommend,
@@ -41,8 +49,14 @@ from portal.audit.chain import record
 from portal.dates import local_today
 
 DEMO_PASSWORD = "demo-Passw0rd!"
+# Staff must sign in with a second factor (TOTP). Every demo staff account gets an
+# authenticator with this published secret (base32) and recovery codes from a fixed seed, so a
+# reviewer can sign in: add the secret to an authenticator app, or run `manage.py demo_totp`.
+DEMO_TOTP_SECRET = "DEMOTOTPDEMOTOTPDEMOTOTPDEMOTOTP"
+DEMO_RECOVERY_SEED = "demo-recovery-codes-seed-published-in-the-readme"
 SITE = "http://127.0.0.1:8000"
-STAFF_SIGN_IN_URL = f"{SITE}/admin/"
+STAFF_SIGN_IN_URL = f"{SITE}/staff/"
+ADMIN_SIGN_IN_URL = f"{SITE}/admin/"
 SEED_REASON = "Demo data created by manage.py seed_demo."
 
 
@@ -171,14 +185,61 @@ def firm_sign_in_url() -> str | None:
         return None
 
 
-def login_rows() -> list[tuple[str, str, str, str]]:
-    """(email, role, firm, sign in at) for every demo user, in a fixed order."""
-    rows = [(s.email, s.role.value, "", STAFF_SIGN_IN_URL) for s in STAFF]
+def demo_totp_command(email: str) -> str:
+    return f"python manage.py demo_totp {email}"
+
+
+def login_rows() -> list[tuple[str, str, str, str, str]]:
+    """(email, role, firm, sign in at, second factor) for every demo user, in a fixed order."""
+    rows = [
+        (
+            s.email,
+            s.role.value,
+            "",
+            ADMIN_SIGN_IN_URL if s.role == StaffRole.ADMINISTRATOR else STAFF_SIGN_IN_URL,
+            demo_totp_command(s.email),
+        )
+        for s in STAFF
+    ]
     firm_url = firm_sign_in_url() or "(applicant portal planned)"
     for spec in FIRMS:
         for role in spec.people:
-            rows.append((spec.email(role), FIRM_ROLE_LABELS[role], spec.legal_name, firm_url))
+            rows.append((spec.email(role), FIRM_ROLE_LABELS[role], spec.legal_name, firm_url, ""))
     return rows
+
+
+def demo_recovery_codes() -> list[str]:
+    """The recovery codes every demo staff account shares (each works once per account)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.utils import encrypt
+
+    unsaved = Authenticator(
+        type=Authenticator.Type.RECOVERY_CODES, data={"seed": encrypt(DEMO_RECOVERY_SEED), "used_mask": 0}
+    )
+    return RecoveryCodes(unsaved).generate_codes()
+
+
+def ensure_demo_second_factors() -> int:
+    """Give each demo staff account the demo TOTP authenticator and recovery codes, unless it
+    has them (or its own) already. Returns how many accounts got one."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+    from allauth.mfa.utils import encrypt
+
+    added = 0
+    for user in User.objects.filter(email__in=[s.email for s in STAFF]):
+        kinds = set(Authenticator.objects.filter(user=user).values_list("type", flat=True))
+        if Authenticator.Type.TOTP not in kinds:
+            TOTP.activate(user, DEMO_TOTP_SECRET)
+            added += 1
+        if Authenticator.Type.RECOVERY_CODES not in kinds:
+            Authenticator.objects.create(
+                user=user,
+                type=Authenticator.Type.RECOVERY_CODES,
+                data={"seed": encrypt(DEMO_RECOVERY_SEED), "used_mask": 0},
+            )
+    return added
 
 
 class Command(BaseCommand):
@@ -203,7 +264,14 @@ class Command(BaseCommand):
         existing = set(Firm.objects.filter(lei__in=DEMO_LEIS).values_list("lei", flat=True))
         if existing:
             self._check_complete(existing)
-            self.stdout.write("Demo data already present; nothing changed.")
+            with transaction.atomic():
+                added = ensure_demo_second_factors()  # for demos seeded before staff needed one
+            if added:
+                self.stdout.write(
+                    f"Demo data already present; gave {added} staff accounts the demo second factor."
+                )
+            else:
+                self.stdout.write("Demo data already present; nothing changed.")
         else:
             clashes = sorted(User.objects.filter(email__in=demo_emails()).values_list("email", flat=True))
             if clashes:
@@ -213,6 +281,7 @@ class Command(BaseCommand):
                 )
             with transaction.atomic():
                 self._seed()
+                ensure_demo_second_factors()
             self.stdout.write(self.style.SUCCESS(f"Created the demo data: {len(FIRMS)} firms."))
         self._print_logins()
 
@@ -245,6 +314,40 @@ class Command(BaseCommand):
                 for app in firm.applications.order_by("pk")
             )
             self.stdout.write(f"  {firm.legal_name}: {firm.get_stage_display()} ({applications})")
+        self._record_mou()
+        self._screen_people()
+
+    def _screen_people(self) -> None:
+        """Both sample sanctions lists, and the main firm's people screened (one demo alert)."""
+        run = seed_screening_demo(Firm.objects.get(lei=FIRMS[0].lei))
+        self.stdout.write(
+            f"  Screening: {run.subjects} people against {run.entries} list entries, {len(run.alerts)} alerts"
+        )
+
+    def _record_mou(self) -> None:
+        """One MoU, like the government's with a global exchange: signed 100 days ago, so its
+        definitive-agreement window closes in about 80 days and the first sweep sends the
+        90-day reminder to its owners."""
+        lantern = Firm.objects.get(lei=FIRMS[0].lei)
+        mou = agreement_record(
+            actor=self.approver1,
+            title="MoU on the tokenisation of state assets (demo)",
+            scope=(
+                "Advisory on tokenising up to USD 2 bn of state assets: sovereign bonds, treasury "
+                "bills and commodity reserves."
+            ),
+            government_party="Ministry of Finance (demo); the regulator",
+            counterparty_firm_id=lantern.pk,
+            value=Decimal("2000000000"),
+            currency="USD",
+            signed_on=local_today() - datetime.timedelta(days=100),
+            binding=False,
+            owner_id=self.approver1.pk,
+            co_owner_ids=[self.officer1.pk],
+        )
+        self.stdout.write(
+            f"  MoU with {lantern.legal_name}: definitive agreement due by {mou.definitive_due_on}"
+        )
 
     def _create_user(self, email: str, full_name: str, *, is_staff: bool = False) -> User:
         user = User.objects.create(
@@ -260,9 +363,9 @@ class Command(BaseCommand):
     def _create_staff(self) -> dict[str, User]:
         staff = {}
         for spec in STAFF:
-            # is_staff for every regulator role: the admin is the staff UI until the staff
-            # workspace exists; each role's group limits what they can see and change there.
-            user = self._create_user(spec.email, spec.full_name, is_staff=True)
+            # Staff work in /staff/; only administrators use the Django admin (is_staff).
+            is_admin = spec.role == StaffRole.ADMINISTRATOR
+            user = self._create_user(spec.email, spec.full_name, is_staff=is_admin)
             user.groups.add(Group.objects.get(name=spec.role.value))
             if spec.role == StaffRole.ADMINISTRATOR:
                 user.is_superuser = True
@@ -471,7 +574,7 @@ class Command(BaseCommand):
     # --- Reporting.
 
     def _print_logins(self) -> None:
-        header = ("E-mail", "Role", "Firm", "Sign in at")
+        header = ("E-mail", "Role", "Firm", "Sign in at", "Second factor (staff)")
         rows = login_rows()
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
@@ -480,13 +583,18 @@ class Command(BaseCommand):
 
         self.stdout.write("")
         self.stdout.write(f"Demo logins (every account's password: {DEMO_PASSWORD})")
+        self.stdout.write(
+            "Staff also need a second factor (TOTP): every demo staff account shares the DEMO secret "
+            f"{DEMO_TOTP_SECRET} (add it to an authenticator app), or print the current code with "
+            '"python manage.py demo_totp <email>".'
+        )
+        self.stdout.write(
+            "Demo recovery codes (each works once per account): " + " ".join(demo_recovery_codes())
+        )
         self.stdout.write(line(header))
         self.stdout.write(line(["-" * w for w in widths]))
         for row in rows:
             self.stdout.write(line(row))
         self.stdout.write("")
         if firm_sign_in_url() is None:
-            self.stdout.write(
-                "Staff sign in to the Django admin. Firm users cannot sign in anywhere yet: the "
-                "applicant portal is planned."
-            )
+            self.stdout.write("Firm users cannot sign in anywhere yet: the applicant portal is planned.")

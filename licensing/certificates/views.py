@@ -1,0 +1,70 @@
+"""Public verification of certificates, the published public key, and the protected PDF."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from licensing.models import FirmMembership
+
+from . import signing
+from .models import Certificate
+from .services import normalise_code, signed_data_ok, verify_url
+from .status import current_status
+
+
+@require_GET
+def certificate_lookup(request):
+    """/verify/: a form to type a code (works without JavaScript)."""
+    code = normalise_code(request.GET.get("code", ""))
+    if code:
+        return redirect("certificate_verify", code=code)
+    return render(request, "certificates/lookup.html", {"asked": "code" in request.GET})
+
+
+@require_GET
+def certificate_verify(request, code):
+    normalised = normalise_code(code)
+    if normalised != code:
+        return redirect("certificate_verify", code=normalised)
+    certificate = Certificate.objects.with_subject().filter(code=normalised).first()
+    if certificate is None:
+        return render(request, "certificates/lookup.html", {"not_found": code}, status=404)
+    context = {
+        "certificate": certificate,
+        "payload": certificate.payload,
+        "status": current_status(certificate),
+        "signature_ok": signed_data_ok(certificate),
+        "verify_url": verify_url(certificate.code),
+        "register_reference": certificate.firm.reference_number,
+    }
+    return render(request, "certificates/verify.html", context)
+
+
+@require_GET
+@cache_control(public=True, max_age=3600)
+def certificate_public_key(request):
+    response = HttpResponse(signing.public_key_pem(), content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'inline; filename="certificate-key.pem"'
+    response["X-Key-Id"] = signing.key_id()
+    return response
+
+
+@require_GET
+@login_required
+def certificate_download(request, code):
+    """The PDF, for the firm's own people and regulator staff; anyone else gets 404."""
+    certificate = Certificate.objects.filter(code=normalise_code(code)).select_related("firm").first()
+    if certificate is None or not certificate.pdf:
+        raise Http404
+    user = request.user
+    member = FirmMembership.objects.filter(user=user, firm_id=certificate.firm_id, is_active=True).exists()
+    if not (member or user.is_regulator_staff):
+        raise Http404
+    return FileResponse(
+        certificate.pdf.open("rb"),
+        as_attachment=True,
+        filename=f"{certificate.number.replace('/', '-')}.pdf",
+        content_type="application/pdf",
+    )

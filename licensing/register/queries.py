@@ -1,0 +1,393 @@
+"""What the public register shows, defined once.
+
+`public_firms()` is every firm on the register (a firm appears once it has a regulator
+reference number, i.e. once it first submitted an application); `public_summary(firm)` is a
+row of the list, `public_entry(firm)` the full entry of DOMAIN.md ("What a public register
+entry shows"). The pages, the downloads and the API serialise these dictionaries and
+nothing else, so a private field can only leak by being added here.
+
+Deliberately absent: documents, application contents, internal notes and reasons written by
+staff, screening results, contact details, and anything about key individuals beyond their
+names and roles.
+"""
+
+from collections import defaultdict
+from functools import lru_cache
+from types import SimpleNamespace
+
+from django.db import connection
+from django.db.models import Prefetch, Q
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from aml.models import AmlRegistration, AmlStatus
+from licensing.models import (
+    Activity,
+    Application,
+    ApplicationStatus,
+    Firm,
+    FirmStage,
+    FirmStageChange,
+    KeyIndividual,
+    Licence,
+    Noc,
+)
+from licensing.models.authorisations import LicenceStatus
+from licensing.models.firms import NOT_PERMITTED_TO_OPERATE
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+
+# What a firm at each stage may do, in one word for machines and a sentence for people.
+OPERATING_PERMITTED = "permitted"
+OPERATING_AML_SERVICES_ONLY = "aml_services_only"
+OPERATING_NOT_PERMITTED = "not_permitted"
+
+# Licences whose activities the register lists (a suspended licence's, under its banner).
+SHOWN_LICENCE_STATUSES = (LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED)
+# Stage changes that are supervisory (enforcement) actions.
+ENFORCEMENT_STAGES = {
+    FirmStage.SUSPENDED: "suspension",
+    FirmStage.REVOKED: "revocation",
+}
+
+# What a list row reads, and the names summary_page() gives the columns.
+_SUMMARY_FIELDS = (
+    "id",
+    "legal_name",
+    "trading_names",
+    "reference_number",
+    "lei",
+    "local_company_number",
+    "incorporation_country",
+    "stage",
+    "stage_changed_at",
+    "updated_at",
+    "aml_registration__status",
+    "aml_registration__status_changed_at",
+)
+_ROW_NAMES = [f.replace("aml_registration__", "aml_") for f in _SUMMARY_FIELDS]
+
+
+def public_firms():
+    """Every firm on the register, ordered by name (index `register_firm_name`). Lists read it
+    through summary_page(); full entries through with_entry_details()."""
+    return Firm.objects.filter(reference_number__isnull=False).order_by("legal_name", "pk")
+
+
+def with_entry_details(queryset):
+    """`queryset` (of public_firms()) with everything a full entry needs, in fixed queries."""
+    approved = (
+        Application.objects.filter(status=ApplicationStatus.APPROVED)
+        .only("id", "firm_id", "kind", "decided_at")
+        .order_by("-decided_at", "-pk")
+        .prefetch_related(
+            Prefetch(
+                "key_individuals",
+                queryset=KeyIndividual.objects.only("id", "application_id", "role", "full_name"),
+            )
+        )
+    )
+    return queryset.select_related("aml_registration").prefetch_related(
+        Prefetch(
+            "stage_changes",
+            queryset=FirmStageChange.objects.only(
+                "id", "firm_id", "from_stage", "to_stage", "effective_at"
+            ).order_by("effective_at", "pk"),
+            to_attr="public_stage_changes",
+        ),
+        Prefetch(
+            "nocs",
+            queryset=Noc.objects.select_related("certificate").order_by("-issued_on", "-pk"),
+            to_attr="public_nocs",
+        ),
+        Prefetch(
+            "licences",
+            queryset=Licence.objects.select_related("certificate").order_by("-issued_on", "-pk"),
+            to_attr="public_licences",
+        ),
+        Prefetch("applications", queryset=approved, to_attr="public_approved_applications"),
+    )
+
+
+def search(queryset, *, q: str = "", stage: str = "", activity: str = ""):
+    """Filter the register: `q` matches name, trading name, reference number or LEI."""
+    q = " ".join((q or "").split())
+    if q:
+        queryset = queryset.filter(
+            Q(legal_name__icontains=q)
+            | Q(trading_names__icontains=q)
+            | Q(reference_number__icontains=q)
+            | Q(lei__iexact=q.replace(" ", "").upper())
+        )
+    if stage:
+        queryset = queryset.filter(stage=stage)
+    if activity:
+        licensed = Licence.objects.filter(
+            status__in=SHOWN_LICENCE_STATUSES, permitted_activities__code=activity
+        ).values("firm_id")
+        aml = AmlRegistration.objects.filter(
+            status=AmlStatus.REGISTERED, registered_services__code=activity
+        ).values("firm_id")
+        queryset = queryset.filter(
+            Q(stage__in=[FirmStage.LICENSED, FirmStage.SUSPENDED], pk__in=licensed)
+            | Q(stage=FirmStage.AML_REGISTERED, pk__in=aml)
+        )
+    return queryset
+
+
+def activity_choices():
+    return list(Activity.objects.filter(is_active=True).order_by("name").values_list("code", "name"))
+
+
+def summary_page(queryset, *, offset: int, limit: int) -> list:
+    """Rows `offset`..`offset + limit` of `queryset` as list rows, in one query plus at most
+    one for the activities. Rows are light objects (no model instances) with the attributes
+    public_summary() reads."""
+    values = queryset.values_list(*_SUMMARY_FIELDS)[offset : offset + limit]
+    rows = []
+    for row in values:
+        firm = SimpleNamespace(**dict(zip(_ROW_NAMES, row, strict=True)))
+        firm.pk = firm.id
+        firm.aml_registration = (
+            SimpleNamespace(status=firm.aml_status, status_changed_at=firm.aml_status_changed_at)
+            if firm.aml_status
+            else None
+        )
+        rows.append(firm)
+    return attach_activities(rows)
+
+
+def _activities_sql(licensed: list[int], aml: list[int]) -> tuple[str, list]:
+    """Plain SQL (the same on SQLite and PostgreSQL) for the activities of licensed firms and
+    the services of AML-registered firms: the register's hottest read, so the ORM's query
+    building is skipped. Table and column names come from the models."""
+    activity = Activity._meta.db_table
+    parts, params = [], []
+    if licensed:
+        licence, through = Licence._meta.db_table, Licence.permitted_activities.through._meta.db_table
+        parts.append(
+            f"SELECT l.firm_id, a.code, a.name FROM {licence} l "  # noqa: S608 - names from the models
+            f"JOIN {through} t ON t.licence_id = l.id JOIN {activity} a ON a.id = t.activity_id "
+            f"WHERE l.status IN (%s, %s) AND l.firm_id IN ({', '.join(['%s'] * len(licensed))})"
+        )
+        params += [*SHOWN_LICENCE_STATUSES, *licensed]
+    if aml:
+        registration = AmlRegistration._meta.db_table
+        through = AmlRegistration.registered_services.through._meta.db_table
+        parts.append(
+            f"SELECT r.firm_id, a.code, a.name FROM {registration} r "  # noqa: S608 - names from the models
+            f"JOIN {through} t ON t.amlregistration_id = r.id JOIN {activity} a ON a.id = t.activity_id "
+            f"WHERE r.status = %s AND r.firm_id IN ({', '.join(['%s'] * len(aml))})"
+        )
+        params += [AmlStatus.REGISTERED, *aml]
+    return " UNION ALL ".join(parts), params
+
+
+def attach_activities(firms) -> list:
+    """Set `public_activities` on each firm: what it may offer now (at most one query).
+
+    Licensed (or suspended) firms: the activities of their current licence. AML-registered
+    firms: the services of their confirmed AML registration. Everyone else: none."""
+    firms = list(firms)
+    licensed = [f.pk for f in firms if f.stage in (FirmStage.LICENSED, FirmStage.SUSPENDED)]
+    aml = [f.pk for f in firms if f.stage == FirmStage.AML_REGISTERED]
+    found = defaultdict(dict)
+    if licensed or aml:
+        sql, params = _activities_sql(licensed, aml)
+        with connection.cursor() as cursor:  # one round trip for both kinds
+            cursor.execute(sql, params)
+            for firm_id, code, name in cursor.fetchall():
+                found[firm_id][code] = name
+    for firm in firms:
+        pairs = found.get(firm.pk, {})
+        firm.public_activities = [
+            {"code": code, "name": name} for code, name in sorted(pairs.items(), key=lambda i: (i[1], i[0]))
+        ]
+    return firms
+
+
+def _aml(firm):
+    try:
+        return firm.aml_registration
+    except AmlRegistration.DoesNotExist:
+        return None
+
+
+def operating_status(firm) -> str:
+    if firm.stage == FirmStage.AML_REGISTERED:
+        return OPERATING_AML_SERVICES_ONLY
+    if firm.stage in NOT_PERMITTED_TO_OPERATE:
+        return OPERATING_NOT_PERMITTED
+    return OPERATING_PERMITTED
+
+
+_STAGE_EXPLANATIONS = {
+    FirmStage.APPLICANT: gettext_lazy(
+        "It has applied to the regulator. An application is not a licence: the firm may not offer "
+        "virtual-asset services."
+    ),
+    FirmStage.NOC_HOLDER: gettext_lazy(
+        "It holds a No Objection Certificate (NOC). A NOC is a preliminary clearance, not an "
+        "operating licence: the firm may not offer virtual-asset services."
+    ),
+    FirmStage.SUSPENDED: gettext_lazy(
+        "Its licence is suspended: it may not carry on virtual-asset activity while the suspension lasts."
+    ),
+    FirmStage.NOC_LAPSED: gettext_lazy(
+        "Its NOC lapsed before it obtained a licence. It holds no authorisation."
+    ),
+    FirmStage.REFUSED: gettext_lazy("Its application was refused. It holds no authorisation."),
+    FirmStage.REVOKED: gettext_lazy("Its licence was revoked. It holds no authorisation."),
+    FirmStage.SURRENDERED: gettext_lazy("It surrendered its licence. It holds no authorisation."),
+}
+
+
+def banner(firm, activities) -> dict | None:
+    """The plain warning a register entry carries, or None for a licensed firm."""
+    status = operating_status(firm)
+    if status == OPERATING_NOT_PERMITTED:
+        return {
+            "kind": status,
+            "title": _("%(firm)s is not permitted to operate.") % {"firm": firm.legal_name},
+            "text": str(_STAGE_EXPLANATIONS.get(firm.stage, ""))
+            + " "
+            + _("Carrying on virtual-asset activity without a licence is an offence."),
+        }
+    if status == OPERATING_AML_SERVICES_ONLY:
+        names = ", ".join(a["name"] for a in activities) or _("none confirmed yet")
+        return {
+            "kind": status,
+            "title": _("%(firm)s holds no licence: it may offer only AML-registered services.")
+            % {"firm": firm.legal_name},
+            "text": _(
+                "The firm is registered with the national AML system and may offer only these "
+                "services until it is licensed: %(services)s."
+            )
+            % {"services": names},
+        }
+    return None
+
+
+def last_updated(firm):
+    moments = [firm.updated_at, firm.stage_changed_at]
+    registration = _aml(firm)
+    if registration is not None and registration.status_changed_at:
+        moments.append(registration.status_changed_at)
+    return max(m for m in moments if m is not None)
+
+
+@lru_cache(maxsize=8)
+def _stage_labels(language: str) -> dict:
+    return {value: str(label) for value, label in FirmStage.choices}
+
+
+def public_summary(firm) -> dict:
+    """One row of the register (needs attach_activities first)."""
+    registration = _aml(firm)
+    activities = firm.public_activities
+    return {
+        "reference_number": firm.reference_number,
+        "legal_name": firm.legal_name,
+        "trading_names": list(firm.trading_names or []),
+        "lei": firm.lei or "",
+        "local_company_number": firm.local_company_number or "",
+        "stage": firm.stage,
+        "stage_label": _stage_labels(get_language())[firm.stage],
+        "stage_effective_at": firm.stage_changed_at,
+        "operating_status": operating_status(firm),
+        "aml_status": registration.status if registration is not None else AmlStatus.NOT_STARTED,
+        "permitted_activities": activities,
+        "last_updated": last_updated(firm),
+    }
+
+
+def _certificate(doc):
+    from licensing.certificates.models import Certificate
+
+    try:
+        return doc.certificate
+    except Certificate.DoesNotExist:
+        return None
+
+
+def _document(doc) -> dict | None:
+    if doc is None:
+        return None
+    certificate = _certificate(doc)
+    return {
+        "number": doc.number,
+        "status": doc.status,
+        "status_label": str(doc.get_status_display()),
+        "issued_on": doc.issued_on,
+        "expires_on": doc.expires_on,
+        "certificate_code": certificate.code if certificate is not None else None,
+    }
+
+
+def public_entry(firm) -> dict:
+    """The full register entry (needs with_entry_details() and attach_activities first)."""
+    entry = public_summary(firm)
+    noc = firm.public_nocs[0] if firm.public_nocs else None
+    licence = firm.public_licences[0] if firm.public_licences else None
+    if licence is not None and firm.stage in (FirmStage.LICENSED, FirmStage.SUSPENDED):
+        conditions = licence.conditions
+    elif noc is not None and firm.stage in (FirmStage.NOC_HOLDER, FirmStage.AML_REGISTERED):
+        conditions = noc.conditions
+    else:
+        conditions = ""
+    approved = firm.public_approved_applications[0] if firm.public_approved_applications else None
+    people = approved.key_individuals.all() if approved is not None else []
+    changes = firm.public_stage_changes
+    entry.update(
+        {
+            "incorporation_country": firm.incorporation_country,
+            "aml_status_label": str(AmlStatus(entry["aml_status"]).label),
+            "conditions": conditions,
+            "noc": _document(noc),
+            "licence": _document(licence),
+            "key_individuals": [
+                {"name": p.full_name, "role": p.role, "role_label": str(p.get_role_display())}
+                for p in sorted(people, key=lambda p: (p.role, p.full_name))
+            ],
+            "stage_history": [
+                {
+                    "from_stage": c.from_stage,
+                    "to_stage": c.to_stage,
+                    "to_stage_label": str(FirmStage(c.to_stage).label),
+                    "effective_at": c.effective_at,
+                }
+                for c in changes
+            ],
+            "enforcement_actions": [
+                {
+                    "action": ENFORCEMENT_STAGES[c.to_stage],
+                    "stage": c.to_stage,
+                    "label": str(FirmStage(c.to_stage).label),
+                    "effective_at": c.effective_at,
+                }
+                for c in changes
+                if c.to_stage in ENFORCEMENT_STAGES
+            ],
+            "banner": banner(firm, entry["permitted_activities"]),
+        }
+    )
+    return entry
+
+
+def get_public_firm(reference_number: str):
+    """One firm on the register with its entry details, or None."""
+    firm = with_entry_details(public_firms()).filter(reference_number=reference_number).first()
+    if firm is not None:
+        attach_activities([firm])
+    return firm
+
+
+def iter_public_entries(queryset, *, chunk_size: int = 500):
+    """Full entries of every firm of `queryset`, a chunk at a time (for the downloads)."""
+    ids = list(queryset.values_list("pk", flat=True))
+    for start in range(0, len(ids), chunk_size):
+        chunk = ids[start : start + chunk_size]
+        firms = attach_activities(with_entry_details(public_firms()).filter(pk__in=chunk))
+        for firm in firms:
+            yield public_entry(firm)

@@ -1,0 +1,174 @@
+"""What a claimed milestone does, run by the `send_reminder` task exactly once.
+
+A reminder notifies the people who must act. The `overdue` milestone marks the deadline
+missed, lapses the subject through its own service function where the rule says so, tells
+the people who had to act, and escalates to the responsible person's manager (or the rule's
+role). Everything happens in one transaction with the reminder row locked and marked sent,
+so a worker that dies half-way leaves nothing half-done and the retry starts again.
+"""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.audit.chain import record
+from portal.deadlines import recipients
+from portal.deadlines.models import (
+    LAPSABLE_KINDS,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    Reminder,
+    ReminderStatus,
+)
+from portal.deadlines.schedule import OVERDUE
+from portal.deadlines.services import close_deadline
+from portal.errors import DomainError
+from portal.notifications.models import NotificationKind
+from portal.notifications.services import notify
+from portal.transitions import lock
+
+
+def process_reminder(reminder_id: int, *, now=None) -> str:
+    """Handle one claimed milestone once; returns what happened (for logs and tests)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        reminder = (
+            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("deadline__rule")
+            .filter(pk=reminder_id)
+            .first()
+        )
+        if reminder is None:
+            return "busy-or-gone"  # another worker holds it, or it never existed
+        if reminder.status != ReminderStatus.PENDING:
+            return f"already-{reminder.status}"
+        if reminder.milestone == OVERDUE:
+            outcome = _overdue(reminder, now)
+        else:
+            outcome = _remind(reminder)
+        reminder.status = ReminderStatus.SENT
+        reminder.sent_at = now
+        reminder.attempts += 1
+        reminder.outcome = outcome[:300]
+        reminder.save(update_fields=["status", "sent_at", "attempts", "outcome"])
+    return outcome
+
+
+def record_failure(reminder_id: int, error: Exception, *, final: bool) -> None:
+    text = f"{error.__class__.__name__}: {error}"[:2000]
+    updates = {"attempts": F("attempts") + 1, "last_error": text}
+    if final:
+        updates["status"] = ReminderStatus.FAILED
+    Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.PENDING).update(**updates)
+
+
+def _remind(reminder: Reminder) -> str:
+    deadline = reminder.deadline
+    if deadline.status != DeadlineStatus.OPEN:
+        return _("Not sent: the deadline is %(status)s.") % {"status": deadline.get_status_display()}
+    days_before = int(reminder.milestone.removeprefix("d-"))
+    subject, body = recipients.reminder_text(deadline, days_before)
+    people = recipients.reminder_recipients(deadline)
+    for user in people:
+        notify(
+            user,
+            subject=subject,
+            body=body,
+            kind=NotificationKind.REMINDER,
+            statutory=deadline.rule.statutory,
+            link=recipients.link_for(deadline, user),
+            reminder=reminder,
+        )
+    return _("Reminded %(count)d people.") % {"count": len(people)}
+
+
+def _lock_subject(deadline: Deadline) -> None:
+    """Lock the subject's rows in the order its service functions do, before the deadline."""
+    from licensing.models import Agreement, Application, Firm
+
+    if deadline.application_id:
+        lock(Application.objects, deadline.application_id)
+    elif deadline.agreement_id:
+        lock(Agreement.objects, deadline.agreement_id)
+    if deadline.firm_id and not deadline.agreement_id:
+        lock(Firm.objects, deadline.firm_id)
+
+
+def _overdue(reminder: Reminder, now) -> str:
+    _lock_subject(reminder.deadline)
+    deadline = (
+        Deadline.objects.select_for_update(of=("self",)).select_related("rule").get(pk=reminder.deadline_id)
+    )
+    if deadline.status != DeadlineStatus.OPEN:
+        return _("Nothing to do: the deadline is %(status)s.") % {"status": deadline.get_status_display()}
+    rule = deadline.rule
+    close_deadline(deadline, DeadlineStatus.MISSED, now)
+    record(
+        actor=None,
+        action="deadline.missed",
+        obj=deadline,
+        from_state=DeadlineStatus.OPEN,
+        to_state=DeadlineStatus.MISSED,
+        reason=_("Due on %(date)s.") % {"date": deadline.due_on.isoformat()},
+        details={
+            "kind": deadline.kind,
+            "due_on": deadline.due_on,
+            "escalate": rule.escalate,
+            "lapse": rule.lapse,
+        },
+    )
+    outcome = _lapse(deadline) if rule.lapse and deadline.kind in LAPSABLE_KINDS else ""
+    escalated = recipients.escalation_recipients(deadline) if rule.escalate else []
+    told = {user.pk for user in escalated}
+    subject, body = recipients.escalation_text(deadline, outcome)
+    for user in escalated:
+        notify(
+            user,
+            subject=subject,
+            body=body,
+            kind=NotificationKind.ESCALATION,
+            statutory=True,
+            link=recipients.link_for(deadline, user),
+            reminder=reminder,
+        )
+    subject, body = recipients.missed_text(deadline, outcome)
+    for user in recipients.reminder_recipients(deadline):
+        if user.pk not in told:
+            notify(
+                user,
+                subject=subject,
+                body=body,
+                kind=NotificationKind.MISSED,
+                statutory=rule.statutory,
+                link=recipients.link_for(deadline, user),
+                reminder=reminder,
+            )
+    summary = _("Missed; escalated to %(count)d people.") % {"count": len(escalated)}
+    return f"{summary} {outcome}".strip()
+
+
+def _lapse(deadline: Deadline) -> str:
+    """Take the lapse transition through the subject's service function (a savepoint: a
+    lapse that is no longer possible leaves the rest of the work standing)."""
+    from licensing.services.agreements import agreement_lapse
+    from licensing.services.applications import application_lapse
+    from licensing.services.firms import firm_lapse_noc
+
+    reason = _("%(what)s was due on %(date)s and was not met.") % {
+        "what": deadline.get_kind_display(),
+        "date": deadline.due_on.isoformat(),
+    }
+    try:
+        with transaction.atomic():
+            if deadline.kind == DeadlineKind.ANSWER_INFORMATION_REQUEST:
+                application_lapse(application_id=deadline.application_id, reason=reason)
+                return _("The application lapsed.")
+            if deadline.kind == DeadlineKind.NOC_VALIDITY:
+                firm_lapse_noc(firm_id=deadline.firm_id, reason=reason)
+                return _("The NOC lapsed.")
+            agreement_lapse(agreement_id=deadline.agreement_id, reason=reason)
+            return _("The agreement lapsed.")
+    except DomainError as exc:
+        return _("Not lapsed: %(detail)s") % {"detail": exc.detail}

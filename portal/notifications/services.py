@@ -1,0 +1,196 @@
+"""Telling people things: the in-app inbox row now, the e-mail after commit.
+
+`notify()` is the one way to send anyone anything. It writes the inbox row inside the
+caller's transaction and, unless the person chose in-app only for non-statutory messages,
+marks the e-mail pending and queues its delivery when the transaction commits. Delivery
+(`deliver_email`) is idempotent: it locks the row, sends only a pending e-mail, and marks it
+sent in the same transaction; a broker that lost the message is covered by the deadline
+sweep, which queues pending e-mails again (ADR 0006).
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.errors import NotFound
+from portal.notifications.models import (
+    Channel,
+    EmailStatus,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+)
+
+log = logging.getLogger(__name__)
+
+
+def wants_email(user, *, statutory: bool) -> bool:
+    if not user.is_active or not user.email:
+        return False
+    if statutory:
+        return True
+    preference = NotificationPreference.objects.filter(user=user).values_list("reminders", flat=True).first()
+    return preference != Channel.IN_APP
+
+
+def notify(
+    user,
+    *,
+    subject: str,
+    body: str,
+    kind: str = NotificationKind.GENERAL,
+    statutory: bool = False,
+    link: str = "",
+    reminder=None,
+) -> Notification:
+    """Write `user`'s inbox row and queue the e-mail on commit (unless they opted out).
+
+    With `reminder`, at most one notification per person per reminder: a second call
+    returns the first."""
+    if reminder is not None:
+        existing = Notification.objects.filter(reminder=reminder, user=user).first()
+        if existing is not None:
+            return existing
+    email = wants_email(user, statutory=statutory)
+    now = timezone.now()
+    notification = Notification.objects.create(
+        user=user,
+        kind=kind,
+        subject=str(subject)[:300],
+        body=str(body),
+        link=link,
+        statutory=statutory,
+        reminder=reminder,
+        email_status=EmailStatus.PENDING if email else EmailStatus.NOT_WANTED,
+        email_queued_at=now if email else None,
+    )
+    if email:
+        transaction.on_commit(lambda: queue_email(notification.pk))
+    return notification
+
+
+def queue_email(notification_id: int) -> bool:
+    """Hand the e-mail to the broker. A broker outage is logged, not raised: the row stays
+    pending and the next sweep queues it again."""
+    from portal.notifications.tasks import send_notification_email
+
+    try:
+        send_notification_email.delay(notification_id)
+    except Exception:  # noqa: BLE001 - any broker failure; the database keeps the truth
+        log.warning("Could not queue e-mail of notification %s; the sweep will retry.", notification_id)
+        return False
+    return True
+
+
+def unread_count(user) -> int:
+    return Notification.objects.for_user(user).unread().count()
+
+
+@transaction.atomic
+def notification_mark_read(*, user, notification_id: int) -> Notification:
+    notification = Notification.objects.for_user(user).select_for_update().filter(pk=notification_id).first()
+    if notification is None:
+        raise NotFound(_("Notification not found."))
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notification_mark_all_read(*, user) -> int:
+    return Notification.objects.for_user(user).unread().update(read_at=timezone.now())
+
+
+def preference_set(*, user, reminders: str) -> NotificationPreference:
+    if reminders not in Channel.values:
+        raise ValueError(f"unknown channel {reminders!r}")
+    preference, _created = NotificationPreference.objects.update_or_create(
+        user=user, defaults={"reminders": reminders}
+    )
+    return preference
+
+
+# --- E-mail delivery (called by the Celery task).
+
+
+def _absolute(link: str) -> str:
+    if link.startswith("/"):
+        return settings.PORTAL_SITE_URL.rstrip("/") + link
+    return link
+
+
+def build_email(notification: Notification) -> EmailMultiAlternatives:
+    context = {
+        "notification": notification,
+        "link": _absolute(notification.link),
+        "portal_name": settings.PORTAL_NAME,
+        "regulator_name": settings.PORTAL_REGULATOR_NAME,
+    }
+    message = EmailMultiAlternatives(
+        subject=notification.subject,
+        body=render_to_string("notifications/email.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.user.email],
+        headers={"Message-ID": message_id(notification)},
+    )
+    message.attach_alternative(render_to_string("notifications/email.html", context), "text/html")
+    return message
+
+
+def message_id(notification: Notification) -> str:
+    """Stable per notification, so a mail system can drop a duplicate if one ever slips by."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "portal.invalid"
+    return f"<notification-{notification.pk}@{domain}>"
+
+
+def deliver_email(notification_id: int) -> str:
+    """Send a pending e-mail exactly once; returns what happened.
+
+    The row is locked (SKIP LOCKED: a second worker holding the same message walks away)
+    for the whole send, and marked sent in the same transaction. A worker killed mid-send
+    rolls back, leaving the row pending for the next attempt."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("user")
+            .filter(pk=notification_id)
+            .first()
+        )
+        if notification is None:
+            return "busy-or-gone"
+        if notification.email_status != EmailStatus.PENDING:
+            return f"already-{notification.email_status}"
+        if not notification.user.is_active or not notification.user.email:
+            notification.email_status = EmailStatus.NOT_WANTED  # left, or no address: in-app only
+            notification.save(update_fields=["email_status"])
+            return "not-wanted"
+        build_email(notification).send(fail_silently=False)
+        notification.email_status = EmailStatus.SENT
+        notification.emailed_at = timezone.now()
+        notification.email_attempts += 1
+        notification.save(update_fields=["email_status", "emailed_at", "email_attempts"])
+    return "sent"
+
+
+def record_email_failure(notification_id: int, error: Exception, *, final: bool) -> None:
+    """Count a failed attempt; after the last one the e-mail is failed, for administrators."""
+    from portal.deadlines.models import Reminder, ReminderStatus
+
+    text = f"{error.__class__.__name__}: {error}"[:2000]
+    with transaction.atomic():
+        updates = {"email_attempts": F("email_attempts") + 1, "email_last_error": text}
+        if final:
+            updates["email_status"] = EmailStatus.FAILED
+        pending = Notification.objects.filter(pk=notification_id, email_status=EmailStatus.PENDING)
+        reminder_id = pending.values_list("reminder_id", flat=True).first()
+        pending.update(**updates)
+        if final and reminder_id is not None:
+            Reminder.objects.filter(pk=reminder_id).update(
+                status=ReminderStatus.FAILED, last_error=_("E-mail failed: %(error)s") % {"error": text}
+            )

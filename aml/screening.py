@@ -294,11 +294,11 @@ def _case_for(alert: ScreeningAlert):
     """The application a confirmed match is flagged on: the subject's own, if still open
     (or a draft), else the firm's newest open application, else the subject's own."""
     subject = alert.key_individual or alert.beneficial_owner
-    own = subject.application
-    if own.status in (ApplicationStatus.DRAFT, *OPEN_STATUSES):
+    own = subject.application if subject is not None else None  # None: the firm removed the person
+    if own is not None and own.status in (ApplicationStatus.DRAFT, *OPEN_STATUSES):
         return own
     newest = alert.firm.applications.filter(status__in=OPEN_STATUSES).order_by("-pk").first()
-    return newest or own
+    return newest or own or alert.firm.applications.order_by("-pk").first()
 
 
 def _decide(*, actor, alert_id: int, reason: str, status: str, verb: str) -> ScreeningAlert:

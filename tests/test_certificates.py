@@ -248,3 +248,20 @@ def test_without_a_key_in_production_signing_refuses(settings):
     settings.PORTAL_SIGNING_KEY_PATH = ""
     with pytest.raises(ImproperlyConfigured):
         signing.private_key()
+
+
+def test_the_firm_downloads_its_certificate_from_the_status_page(
+    client, firm, submitter, officer, approver, django_capture_on_commit_callbacks
+):
+    from licensing import scenarios
+
+    with django_capture_on_commit_callbacks(execute=True):
+        app = scenarios.grant_noc(firm, submitter=submitter, officer=officer, approver=approver)
+    client.force_login(submitter)
+    page = client.get(f"/applications/{app.pk}/status/").content.decode()
+    certificate = app.noc.certificate
+    assert f"/certificates/{certificate.code}/download/" in page
+    assert f"/verify/{certificate.code}/" in page
+    response = client.get(f"/certificates/{certificate.code}/download/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"

@@ -386,7 +386,7 @@ def test_an_alert_decided_meanwhile_is_not_refreshed_with_new_data(alert, aml_of
     assert alert.status == AlertStatus.CLEARED and alert.subject_fingerprint != "f" * 64
 
 
-def test_a_firm_can_remove_a_screened_person_from_its_draft(lists, draft, submitter):
+def test_a_firm_can_remove_a_screened_person_from_its_draft(lists, draft, submitter, aml_officer):
     person_data = {
         "role": KeyRole.DIRECTOR,
         "full_name": "Mohd Tariq Zarkhel",
@@ -404,3 +404,6 @@ def test_a_firm_can_remove_a_screened_person_from_its_draft(lists, draft, submit
     # The alert outlives the person's row, with the screened name kept for the officer.
     kept = ScreeningAlert.objects.get(subject_name__icontains="Zarkhel")
     assert kept.key_individual is None and kept.firm_id == draft.firm_id
+    # ... and an AML officer can still confirm it: the firm's case is flagged.
+    confirmed = screening.alert_confirm(actor=aml_officer, alert_id=kept.pk, reason="Same person")
+    assert confirmed.status == AlertStatus.CONFIRMED

@@ -14,6 +14,7 @@ from aml.services import aml_registration_register, aml_registration_return, aml
 from licensing.models import Application, ApplicationStatus, Firm, FirmRole, FirmStage
 from licensing.services import applications as app_services
 from licensing.services import firms as firm_services
+from licensing.staff import case_services
 from portal.accounts.roles import StaffRole
 from portal.audit.models import AuditEvent
 from portal.dates import local_today
@@ -168,6 +169,22 @@ APPLICATION_ACTIONS = {
         "application.send_back",
         lambda actor, app: app_services.application_decide(
             actor=actor, application_id=app.pk, outcome="send_back", reasons="Check ownership."
+        ),
+    ),
+    "close_information_request": (
+        {S.INFORMATION_REQUESTED},
+        STAFF_REVIEW,
+        "application.close_information_request",
+        lambda actor, app: case_services.information_request_close(
+            actor=actor, application_id=app.pk, reason="Answered by phone; not needed"
+        ),
+    ),
+    "reverse_decision": (
+        {S.APPROVED, S.REFUSED},
+        STAFF_DECIDE,
+        "application.reverse_decision",
+        lambda actor, app: case_services.application_reverse_decision(
+            actor=actor, application_id=app.pk, reason="The decision rested on false evidence"
         ),
     ),
     "withdraw": (

@@ -1,20 +1,10 @@
 from django.db import migrations
 
-ACTIVITIES = [
-    ("exchange", "Virtual-asset exchange", True),
-    ("custody", "Custody and safekeeping of virtual assets", True),
-    ("broker-dealer", "Cross-border broker-dealer services", True),
-    ("derivatives", "Virtual-asset derivatives", True),
-    ("transfer", "Transfer and payment services", False),
-    ("advisory", "Advisory and portfolio management", False),
-    ("tokenisation", "Issuance and tokenisation services", False),
-]
+from licensing.reference_data import ensure_default_activities
 
 
 def add(apps, schema_editor):
-    Activity = apps.get_model("licensing", "Activity")
-    for code, name, aml in ACTIVITIES:
-        Activity.objects.get_or_create(code=code, defaults={"name": name, "aml_registrable": aml})
+    ensure_default_activities(apps.get_model("licensing", "Activity"))
 
 
 class Migration(migrations.Migration):

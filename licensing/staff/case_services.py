@@ -1,13 +1,9 @@
-"""Actions of the staff case page that the core services do not cover yet.
+"""Actions of the staff case page beyond the core services in `licensing.services`.
 
 Each is one keyword-only function, in one transaction: it locks the application (then the
 firm, then the information request), checks who may act, changes the rows, and writes one
 audit event. The case page's views call these and the core services in
 `licensing.services`, nothing else.
-
-Two of them take model transitions that are not on the models yet (see REQUIRED_TRANSITIONS):
-until they exist, they refuse with TransitionNotPossible and the case page shows the
-action as unavailable.
 """
 
 import datetime
@@ -171,7 +167,7 @@ def information_request_close(
     review with the same officer and the decision clock runs again.
 
     Takes `Application.close_information_request` (information_requested → under_review,
-    case officers only, with an open request), which the model does not define yet.
+    case officers only, with an open request).
     """
     reason = require_reason(reason)
     app = _lock_case(application_id, expected_status=expected_status)
@@ -212,7 +208,7 @@ def application_reverse_decision(
     to the stage it had, and the NOC or licence the decision issued ends.
 
     Takes `Application.reverse_decision` and `Firm.reverse_noc | reverse_licence |
-    reverse_refusal`, which the models do not define yet.
+    reverse_refusal`.
     """
     reason = require_reason(reason)
     app = _lock_case(application_id, expected_status=expected_status)

@@ -4,7 +4,6 @@ alone and on a phone-sized screen; and the applicant pages the journey does not 
 axe-core checks every page visited, error states included, and fails on any violation."""
 
 import datetime
-import importlib
 import re
 
 import pytest
@@ -54,15 +53,6 @@ LINK_IN_EMAIL = re.compile(r"https?://\S+")
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def activities(transactional_db):
-    """The activities a migration makes. live_server tests are transactional: an earlier one's
-    flush empties the table (the staff groups come back by themselves, from post_migrate)."""
-    migration = importlib.import_module("licensing.migrations.0002_default_activities")
-    for code, name, aml_registrable in migration.ACTIVITIES:
-        Activity.objects.get_or_create(code=code, defaults={"name": name, "aml_registrable": aml_registrable})
 
 
 def open_call(title: str, *, jurisdictions=()) -> Call:

@@ -2,10 +2,10 @@
 
 Every firm is walked to its stage through the service layer (licensing.scenarios,
 licensing.services, aml.services), exactly as real users would, so the demo's audit trail
-is real and `manage.py verify_audit` passes on it. Creating users, firms and memberships
-has no service function yet (the applicant portal and the staff workspace are planned),
-so those rows are made here; firm and membership creation are still written to the audit
-chain.
+is real and `manage.py verify_audit` passes on it. Users, firms and memberships are made
+here directly (the portal's own sign-up asks for e-mail verification, which a demo skips);
+their creation is still written to the audit chain. One open call for applications lets a
+visitor register a new firm and apply.
 
 All names, identifiers and contact details are invented. Phone numbers are in the UK range
 reserved for fiction; e-mail and web addresses use the reserved `.example` domain.
@@ -29,11 +29,20 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from aml.demo import seed_screening_demo
 from aml.services import aml_registration_return, aml_registration_submit
 from licensing import scenarios
-from licensing.models import Activity, ApplicationKind, ApplicationStatus, Firm, FirmMembership, FirmRole
+from licensing.models import (
+    Activity,
+    ApplicationKind,
+    ApplicationStatus,
+    Call,
+    Firm,
+    FirmMembership,
+    FirmRole,
+)
 from licensing.services.agreements import agreement_record
 from licensing.services.applications import (
     application_decide,
@@ -316,6 +325,25 @@ class Command(BaseCommand):
             self.stdout.write(f"  {firm.legal_name}: {firm.get_stage_display()} ({applications})")
         self._record_mou()
         self._screen_people()
+        self._open_call()
+
+    def _open_call(self) -> None:
+        """An open call, so a visitor can register a new firm and apply straight away."""
+        now = timezone.now()
+        call = Call.objects.create(
+            title="Licensing of global virtual-asset exchanges 2026",
+            description=(
+                "The regulator invites virtual-asset exchanges licensed in a recognised jurisdiction "
+                "to apply for a No Objection Certificate (NOC), the first step towards a full "
+                "licence. A NOC does not permit a firm to operate."
+            ),
+            kind=ApplicationKind.NOC,
+            eligible_jurisdictions=["AE", "GB", "HK", "KY", "MT", "SG", "US"],
+            opens_at=now - datetime.timedelta(days=7),
+            closes_at=now + datetime.timedelta(days=90),
+        )
+        call.eligible_activities.set(self.activities)
+        self.stdout.write(f"  Open call: {call.title} (closes {call.closes_at:%Y-%m-%d})")
 
     def _screen_people(self) -> None:
         """Both sample sanctions lists, and the main firm's people screened (one demo alert)."""

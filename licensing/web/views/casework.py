@@ -165,8 +165,13 @@ def _certificate(app):
     if app.status != ApplicationStatus.APPROVED:
         return None
     if app.kind == ApplicationKind.NOC:
-        return Noc.objects.filter(application=app).first()
-    return Licence.objects.filter(application=app).prefetch_related("permitted_activities").first()
+        return Noc.objects.filter(application=app).select_related("certificate").first()
+    return (
+        Licence.objects.filter(application=app)
+        .select_related("certificate")
+        .prefetch_related("permitted_activities")
+        .first()
+    )
 
 
 @login_required

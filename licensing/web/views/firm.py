@@ -160,6 +160,16 @@ def dashboard(request):
             "applications": applications,
             "eligible_calls": eligible_calls,
             "other_calls": other_calls,
+            # A licence application in progress (a draft or under review) is continued,
+            # not started again.
+            "licence_application": next(
+                (
+                    app
+                    for app in applications
+                    if app.kind == "licence" and app.status not in ("withdrawn", "refused", "lapsed")
+                ),
+                None,
+            ),
         },
     )
 

@@ -27,6 +27,23 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded documents, certificates and the dev signing key go to a per-test folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def make_app(firm, principal, officer, approver):
+    """make_app(status): a NOC application of `firm` in that status, built through the services."""
+    from tests.states import application_in
+
+    def make(status):
+        return application_in(status, firm=firm, submitter=principal, officer=officer, approver=approver)
+
+    return make
+
+
 def need_service(name: str, reason: str):
     """Skip with a clear message, or fail when REQUIRE_SERVICES=1 (CI)."""
     message = f"{name} is not reachable: {reason}"

@@ -139,11 +139,6 @@ def open_alert(firm, *, name="Omar Farooq") -> ScreeningAlert:
     )
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def noc_firm(firm, principal, officer, approver, activities):
     """The owner's firm, holding a NOC granted on an application proposing exchange and custody."""

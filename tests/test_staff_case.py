@@ -60,19 +60,6 @@ NOTE = "Internal: CFO references look thin; check with the home regulator."
 MESSAGE = "Please send the board minutes approving the AML programme."
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def make_app(firm, principal, officer, approver):
-    def make(status):
-        return application_in(status, firm=firm, submitter=principal, officer=officer, approver=approver)
-
-    return make
-
-
 @pytest.fixture
 def officer_approver(db):
     """A case officer who is also an approver: the person four-eyes exists for."""

@@ -22,26 +22,12 @@ from licensing.models import (
 from licensing.services.applications import information_request_answer, information_request_create
 from portal.audit.models import AuditEvent
 from portal.dates import local_today
-from tests.states import application_in
 from tests.test_uploads import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 
 RECOMMENDATION_REASONS = "Assessment complete; see the case notes."
 DECISION_REASONS = "Agreed with the officer's assessment."
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def make_app(firm, principal, officer, approver):
-    def make(status):
-        return application_in(status, firm=firm, submitter=principal, officer=officer, approver=approver)
-
-    return make
 
 
 @pytest.fixture

@@ -27,11 +27,6 @@ PASSWORD = "correct-horse-battery-staple"  # tests.factories.UserFactory's
 FIRM = "Northwind Digital Assets Ltd"
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def verified(user):
     user.emailaddress_set.create(email=user.email, verified=True, primary=True)
     return user

@@ -50,11 +50,6 @@ COLLEAGUE = "bilal.ahmed@northwind.example"
 LINK_IN_EMAIL = re.compile(r"https?://\S+")
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def open_call(title: str, *, jurisdictions=()) -> Call:
     now = timezone.now()
     call = Call.objects.create(

@@ -47,11 +47,6 @@ ANSWER = "Both attached: audited accounts for 2023 and 2024, and the minutes of 
 FOUR_EYES = "You recommended this decision; another approver must take it (four-eyes rule)."
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def new_page(browser, live_server):
     """A page in a browser context of its own (one per person), closed after the test."""

@@ -23,5 +23,7 @@ urlpatterns = [
     path("", include("portal.api.urls")),
     path("", include("portal.api.urls_web")),
     path("", include("aml.web.urls")),
+    path("", include("portal.deadlines.urls")),
+    path("", include("portal.notifications.urls")),
     path("", include("licensing.web.urls")),
 ]

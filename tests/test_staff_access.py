@@ -26,6 +26,7 @@ from portal.audit.models import AuditEvent
 from tests.conftest import totp_code
 from tests.factories import UserFactory
 from tests.states import application_in
+from tests.test_agreement_pages import record as record_agreement
 from tests.test_uploads import png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +56,7 @@ SEGMENT_OBJECTS = {
     "firms": "firm",
     "documents": "document",
     "aml": "aml_registration",
+    "agreements": "agreement",
 }
 # Parameters that are not object ids, per URL name.
 PATH_VALUES = {
@@ -102,7 +104,14 @@ def objects(firm, principal, officer, approver, settings, tmp_path):
         uploaded_by=principal,
     )
     registration = AmlRegistration.objects.create(firm=firm)
-    return {"application": app, "firm": firm, "document": document, "aml_registration": registration}
+    agreement = record_agreement(approver)
+    return {
+        "application": app,
+        "firm": firm,
+        "document": document,
+        "aml_registration": registration,
+        "agreement": agreement,
+    }
 
 
 def takes_no_post(response) -> bool:

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("licensing.staff.urls_queues")),
     path("", include("licensing.staff.urls_case")),
     path("", include("licensing.staff.urls_dashboard")),
+    path("", include("licensing.staff.urls_agreements")),
 ]

@@ -11,12 +11,15 @@ staff, screening results, contact details, and anything about key individuals be
 names and roles.
 """
 
+import json
 from collections import defaultdict
 from functools import lru_cache
 from types import SimpleNamespace
 
 from django.db import connection
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, TextField
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Greatest
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -141,9 +144,14 @@ def activity_choices():
 
 
 def summary_page(queryset, *, offset: int, limit: int) -> list:
-    """Rows `offset`..`offset + limit` of `queryset` as list rows, in one query plus at most
-    one for the activities. Rows are light objects (no model instances) with the attributes
-    public_summary() reads."""
+    """Rows `offset`..`offset + limit` of `queryset` as list rows. Rows are light objects (no
+    model instances) with the attributes public_summary() reads.
+
+    PostgreSQL: one query; each row carries its activities (a correlated JSON aggregate, see
+    _activities_pg) and its last-updated moment (GREATEST). Elsewhere (SQLite): the page, then
+    at most one query for the activities (attach_activities)."""
+    if connection.vendor == "postgresql":
+        return _summary_page_pg(queryset, offset=offset, limit=limit)
     values = queryset.values_list(*_SUMMARY_FIELDS)[offset : offset + limit]
     rows = []
     for row in values:
@@ -156,6 +164,103 @@ def summary_page(queryset, *, offset: int, limit: int) -> list:
         )
         rows.append(firm)
     return attach_activities(rows)
+
+
+# The PostgreSQL page reads these, then the activities (JSON text) and the last-updated moment.
+_PG_FIELDS = (
+    "id",
+    "legal_name",
+    "trading_names",
+    "reference_number",
+    "lei",
+    "local_company_number",
+    "incorporation_country",
+    "stage",
+    "stage_changed_at",
+    "aml_registration__status",
+)
+
+
+def _activities_pg() -> RawSQL:
+    """Per firm row: what it may offer now, as JSON text `[[code, name], ...]` (NULL for none),
+    by the same rules as attach_activities(): the activities of a licensed or suspended firm's
+    shown licences, the services of an AML-registered firm's confirmed registration."""
+    q = connection.ops.quote_name
+    firm, activity = q(Firm._meta.db_table), q(Activity._meta.db_table)
+    licence, licence_through = (
+        q(Licence._meta.db_table),
+        q(Licence.permitted_activities.through._meta.db_table),
+    )
+    registration = q(AmlRegistration._meta.db_table)
+    registration_through = q(AmlRegistration.registered_services.through._meta.db_table)
+    aggregate = "SELECT json_agg(json_build_array(a.code, a.name))::text "
+    sql = (
+        f"CASE WHEN {firm}.stage IN (%s, %s) THEN ({aggregate}"  # noqa: S608 - names from the models
+        f"FROM {licence} l JOIN {licence_through} t ON t.licence_id = l.id "
+        f"JOIN {activity} a ON a.id = t.activity_id "
+        f"WHERE l.firm_id = {firm}.id AND l.status IN (%s, %s)) "
+        f"WHEN {firm}.stage = %s THEN ({aggregate}"
+        f"FROM {registration} r JOIN {registration_through} t ON t.amlregistration_id = r.id "
+        f"JOIN {activity} a ON a.id = t.activity_id "
+        f"WHERE r.firm_id = {firm}.id AND r.status = %s) END"
+    )
+    params = (
+        FirmStage.LICENSED,
+        FirmStage.SUSPENDED,
+        *SHOWN_LICENCE_STATUSES,
+        FirmStage.AML_REGISTERED,
+        AmlStatus.REGISTERED,
+    )
+    return RawSQL(sql, params, output_field=TextField())  # noqa: S611 - no user input in the SQL
+
+
+def _summary_page_pg(queryset, *, offset: int, limit: int) -> list:
+    values = queryset.annotate(
+        public_activities_json=_activities_pg(),
+        public_last_updated=Greatest("updated_at", "stage_changed_at", "aml_registration__status_changed_at"),
+    ).values_list(*_PG_FIELDS, "public_activities_json", "public_last_updated")[offset : offset + limit]
+    rows = []
+    for (
+        pk,
+        legal_name,
+        trading_names,
+        reference_number,
+        lei,
+        local_company_number,
+        incorporation_country,
+        stage,
+        stage_changed_at,
+        aml_status,
+        activities,
+        updated,
+    ) in values:
+        rows.append(
+            SimpleNamespace(
+                id=pk,
+                pk=pk,
+                legal_name=legal_name,
+                trading_names=trading_names,
+                reference_number=reference_number,
+                lei=lei,
+                local_company_number=local_company_number,
+                incorporation_country=incorporation_country,
+                stage=stage,
+                stage_changed_at=stage_changed_at,
+                aml_status=aml_status,
+                aml_registration=SimpleNamespace(status=aml_status) if aml_status else None,
+                public_activities=_activity_list(json.loads(activities)) if activities else [],
+                public_last_updated=updated,  # GREATEST skips NULLs, as last_updated() does
+            )
+        )
+    return rows
+
+
+def _activity_list(pairs) -> list[dict]:
+    """[{code, name}, ...] in name order (then code), one per code: the register's order."""
+    by_code = dict(pairs)
+    return [
+        {"code": code, "name": name} for code, name in sorted(by_code.items(), key=lambda i: (i[1], i[0]))
+    ]
 
 
 def _activities_sql(licensed: list[int], aml: list[int]) -> tuple[str, list]:
@@ -200,10 +305,7 @@ def attach_activities(firms) -> list:
             for firm_id, code, name in cursor.fetchall():
                 found[firm_id][code] = name
     for firm in firms:
-        pairs = found.get(firm.pk, {})
-        firm.public_activities = [
-            {"code": code, "name": name} for code, name in sorted(pairs.items(), key=lambda i: (i[1], i[0]))
-        ]
+        firm.public_activities = _activity_list(found.get(firm.pk, {}).items())
     return firms
 
 
@@ -282,10 +384,17 @@ def _stage_labels(language: str) -> dict:
     return {value: str(label) for value, label in FirmStage.choices}
 
 
-def public_summary(firm) -> dict:
-    """One row of the register (needs attach_activities first)."""
+def public_summaries(firms) -> list[dict]:
+    """public_summary() of each firm (the language is looked up once, not per row)."""
+    labels = _stage_labels(get_language())
+    return [public_summary(firm, stage_labels=labels) for firm in firms]
+
+
+def public_summary(firm, *, stage_labels: dict | None = None) -> dict:
+    """One row of the register (needs attach_activities first, or summary_page())."""
     registration = _aml(firm)
     activities = firm.public_activities
+    labels = stage_labels if stage_labels is not None else _stage_labels(get_language())
     return {
         "reference_number": firm.reference_number,
         "legal_name": firm.legal_name,
@@ -293,12 +402,12 @@ def public_summary(firm) -> dict:
         "lei": firm.lei or "",
         "local_company_number": firm.local_company_number or "",
         "stage": firm.stage,
-        "stage_label": _stage_labels(get_language())[firm.stage],
+        "stage_label": labels[firm.stage],
         "stage_effective_at": firm.stage_changed_at,
         "operating_status": operating_status(firm),
         "aml_status": registration.status if registration is not None else AmlStatus.NOT_STARTED,
         "permitted_activities": activities,
-        "last_updated": last_updated(firm),
+        "last_updated": getattr(firm, "public_last_updated", None) or last_updated(firm),
     }
 
 

@@ -2,16 +2,21 @@
 read-only everywhere: changes go through service functions that take only what they need,
 so no field can be mass-assigned."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from licensing.models import (
     Application,
     ApplicationKind,
+    BeneficialOwner,
     Document,
     DocumentType,
     Firm,
+    ForeignLicence,
     InformationRequest,
+    KeyIndividual,
 )
+from licensing.models.people import IdentityType, KeyRole, OwnerKind
 from licensing.services.firm_admin import PROFILE_FIELDS
 from portal.deadlines.models import Deadline
 from portal.notifications.models import Notification
@@ -48,7 +53,9 @@ class SectionStateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["not_started", "in_progress", "completed"])
     page = serializers.ChoiceField(
         choices=["form", "key_individuals", "owners", "documents"],
-        help_text="`form` sections are answered with PUT …/sections/{key}/; the others on their own pages.",
+        help_text="Every section is saved or completed with PUT/PATCH …/sections/{key}/. `form`: "
+        "its answers in `data`; `key_individuals`: the rows of …/key-individuals/; `owners`: the "
+        "rows of …/beneficial-owners/; `documents`: the uploads of …/documents/.",
     )
     data = serializers.JSONField()
 
@@ -90,10 +97,110 @@ class ApplicationCreateSerializer(serializers.Serializer):
 
 
 class SectionWriteSerializer(serializers.Serializer):
-    data = serializers.DictField(help_text="The section's answers, field name → value, as on the web form.")
-    completed = serializers.BooleanField(
-        default=False, help_text="Mark the section complete (every required answer must then be given)."
+    data = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text="Form sections: the answers, field name → value, as on the web form (PUT replaces "
+        "the saved answers, PATCH changes only the answers given). `ownership`: "
+        '`{"none_above_threshold": true}` when nobody holds more than 10 %. Other sections: unused.',
     )
+    completed = serializers.BooleanField(
+        default=False,
+        help_text="Mark the section complete: the web form's “Save and mark as complete” (every "
+        "required answer given, the section's rules met). `documents` can only be completed "
+        "(once every required document is uploaded).",
+    )
+
+
+class KeyIndividualSerializer(serializers.ModelSerializer):
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = KeyIndividual
+        fields = [
+            "id",
+            "application",
+            "role",
+            "role_label",
+            "full_name",
+            "identity_type",
+            "cnic",
+            "passport_number",
+            "passport_country",
+            "nationality",
+            "date_of_birth",
+            "is_employee",
+            "email",
+        ]
+        read_only_fields = fields
+
+
+class KeyIndividualWriteSerializer(serializers.Serializer):
+    """What a key individual's body may set: the web form's fields. Validation is the web
+    form's (licensing.web.forms_people.KeyIndividualForm) and the service's; other fields
+    (id, application, …) are ignored."""
+
+    role = serializers.ChoiceField(choices=KeyRole.choices)
+    full_name = serializers.CharField(max_length=200)
+    identity_type = serializers.ChoiceField(choices=IdentityType.choices)
+    cnic = serializers.CharField(required=False, allow_blank=True, help_text="12345-1234567-1")
+    passport_number = serializers.CharField(required=False, allow_blank=True)
+    passport_country = serializers.CharField(
+        required=False, allow_blank=True, help_text="Two-letter ISO code."
+    )
+    nationality = serializers.CharField(help_text="Two-letter ISO code.")
+    date_of_birth = serializers.DateField()
+    is_employee = serializers.BooleanField(required=False)
+    email = serializers.EmailField()
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^(" + "|".join(OwnerKind.values) + ")$",
+        "description": ", ".join(f"`{value}` ({label})" for value, label in OwnerKind.choices),
+    }
+)
+class OwnerKindField(serializers.ChoiceField):
+    """The owner's kind: `person` or `entity`. Described by a pattern, not an enum: an enum
+    component named after the field would collide with the other `kind`s of the schema."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=OwnerKind.choices, **kwargs)
+
+
+class BeneficialOwnerSerializer(serializers.ModelSerializer):
+    kind = OwnerKindField(read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = BeneficialOwner
+        fields = [
+            "id",
+            "application",
+            "kind",
+            "kind_label",
+            "name",
+            "country",
+            "ownership_percent",
+            "date_of_birth",
+            "identity_number",
+        ]
+        read_only_fields = fields
+
+
+class BeneficialOwnerWriteSerializer(serializers.Serializer):
+    """What a beneficial owner's body may set: the web form's fields, validated by the web
+    form (licensing.web.forms_people.BeneficialOwnerForm) and the service."""
+
+    kind = OwnerKindField()
+    name = serializers.CharField(max_length=200)
+    country = serializers.CharField(help_text="Two-letter ISO code.")
+    ownership_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, help_text="More than 10, at most 100."
+    )
+    date_of_birth = serializers.DateField(required=False, allow_null=True, help_text="Natural persons.")
+    identity_number = serializers.CharField(max_length=40)
 
 
 class SubmitSerializer(serializers.Serializer):
@@ -190,3 +297,11 @@ class NotificationSerializer(serializers.ModelSerializer):
         model = Notification
         fields = ["id", "kind", "subject", "body", "link", "created_at", "read_at"]
         read_only_fields = fields
+
+
+class ForeignLicenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ForeignLicence
+        fields = ["id", "regulator", "jurisdiction", "licence_number", "activity"]
+        read_only_fields = ["id"]
+        extra_kwargs = {"jurisdiction": {"help_text": "Two-letter ISO 3166 code, e.g. AE."}}

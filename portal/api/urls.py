@@ -17,6 +17,9 @@ router.register(
     views_firm.FirmInformationRequestViewSet,
     basename="api-firm-information-request",
 )
+router.register(
+    "firm/foreign-licences", views_firm.FirmForeignLicenceViewSet, basename="api-firm-foreign-licence"
+)
 router.register("firm/deadlines", views_firm.FirmDeadlineViewSet, basename="api-firm-deadline")
 router.register("firm/notifications", views_firm.FirmNotificationViewSet, basename="api-firm-notification")
 router.register("queues", views_staff.QueueViewSet, basename="api-staff-queue")

@@ -5,10 +5,15 @@ member acts for), so another firm's ids answer 404. Every change calls the servi
 the web UI calls.
 """
 
+import datetime
+from decimal import Decimal
+
+from django import forms
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -16,11 +21,33 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from licensing.models import Activity, Application, Document, InformationRequest
+from licensing.models import (
+    Activity,
+    Application,
+    BeneficialOwner,
+    Document,
+    ForeignLicence,
+    InformationRequest,
+    KeyIndividual,
+)
 from licensing.models.applications import InformationRequestStatus
-from licensing.sections import FORM, ApplicationFacts, get_section, sections_for
+from licensing.sections import (
+    DOCUMENTS,
+    KEY_INDIVIDUALS,
+    OWNERS,
+    ApplicationFacts,
+    get_section,
+    sections_for,
+)
 from licensing.services import firm_admin
-from licensing.services.application_people import application_services_save
+from licensing.services.application_people import (
+    application_services_save,
+    beneficial_owner_remove,
+    beneficial_owner_save,
+    key_individual_remove,
+    key_individual_save,
+    people_section_save,
+)
 from licensing.services.applications import (
     application_create,
     application_save_section,
@@ -28,7 +55,9 @@ from licensing.services.applications import (
     application_withdraw,
     information_request_answer,
 )
-from licensing.services.documents import document_upload
+from licensing.services.documents import document_upload, documents_section_complete
+from licensing.web.forms_firm import ForeignLicenceForm
+from licensing.web.forms_people import BeneficialOwnerForm, KeyIndividualForm
 from portal.deadlines.models import Audience, Deadline
 from portal.errors import RuleBroken, TransitionNotPossible
 from portal.notifications.models import Notification
@@ -38,11 +67,16 @@ from .serializers_firm import (
     AnswerSerializer,
     ApplicationCreateSerializer,
     ApplicationSerializer,
+    BeneficialOwnerSerializer,
+    BeneficialOwnerWriteSerializer,
     DeadlineSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
     FirmProfileSerializer,
+    ForeignLicenceSerializer,
     InformationRequestSerializer,
+    KeyIndividualSerializer,
+    KeyIndividualWriteSerializer,
     NotificationSerializer,
     SectionStateSerializer,
     SectionWriteSerializer,
@@ -71,6 +105,104 @@ class FirmProfileViewSet(FirmViewSet):
         firm = firm_admin.firm_update_profile(actor=request.user, firm_id=request.firm.pk, **changes)
         firm.refresh_from_db()
         return Response(self.get_serializer(firm).data)
+
+
+MAX_ID = 2**62
+
+
+def _row_id(value) -> int:
+    """A row id from the path; 404 for one no database row can have."""
+    if not (isinstance(value, str) and value.isdigit() and value.isascii()) or int(value) > MAX_ID:
+        raise Http404
+    return int(value)
+
+
+def _form_data(form_class, body, current=None) -> dict:
+    """A JSON object as a Django form's data: only the form's fields (anything else, e.g. id,
+    application, status, is ignored: nothing can be mass-assigned), over `current` (PATCH).
+    Scalars become the strings a browser would send; lists only where the form takes a list."""
+    if not isinstance(body, dict):
+        raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
+    fields = form_class.base_fields
+    data = dict(current or {})
+    errors = {}
+    for name, value in body.items():
+        field = fields.get(name)
+        if field is None:
+            continue
+        if isinstance(value, list) and isinstance(
+            field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField
+        ):
+            if not all(isinstance(v, str) for v in value):
+                errors[name] = [_("Give a list of codes.")]
+                continue
+        elif isinstance(value, list | dict):
+            errors[name] = [_("Give a single value.")]
+            continue
+        elif value is None:
+            value = ""
+        elif not isinstance(value, bool | str):
+            value = str(value)
+        data[name] = value
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+def _form_values(row, fields) -> dict:
+    """A saved row's values as form data (the starting point of a PATCH)."""
+    values = {}
+    for name in fields:
+        value = getattr(row, name)
+        if isinstance(value, datetime.date):
+            value = value.isoformat()
+        elif isinstance(value, Decimal):
+            value = str(value)
+        values[name] = "" if value is None else value
+    return values
+
+
+def _form_errors(form) -> dict:
+    """A Django form's errors with the web form's messages: field name → messages."""
+    return {name: [e["message"] for e in found] for name, found in form.errors.get_json_data().items()}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Licences the firm holds from other regulators", tags=[TAG]),
+    create=extend_schema(
+        summary="Add a licence held elsewhere",
+        description="Checked as the firm profile's web form checks it (400), then by the service "
+        "(422, e.g. the same licence listed twice). The NOC application's "
+        "`licences_elsewhere` section confirms this list.",
+        tags=[TAG],
+    ),
+    destroy=extend_schema(summary="Remove a licence held elsewhere", tags=[TAG]),
+)
+class FirmForeignLicenceViewSet(mixins.ListModelMixin, FirmViewSet):
+    serializer_class = ForeignLicenceSerializer
+    parser_classes = [JSONParser]
+    pagination_class = None
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ForeignLicence.objects.none()
+        return ForeignLicence.objects.filter(firm=self.request.firm).order_by("pk")
+
+    def create(self, request):
+        form = ForeignLicenceForm(data=_form_data(ForeignLicenceForm, request.data))
+        if not form.is_valid():
+            raise ValidationError(_form_errors(form))
+        licence = firm_admin.foreign_licence_add(
+            actor=request.user,
+            firm_id=request.firm.pk,
+            **{f: form.cleaned_data[f] for f in form._meta.fields},
+        )
+        return Response(ForeignLicenceSerializer(licence).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, pk=None):
+        licence = get_object_or_404(self.get_queryset(), pk=_row_id(pk))
+        firm_admin.foreign_licence_remove(actor=request.user, firm_id=request.firm.pk, licence_id=licence.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def section_state(app, section) -> dict:
@@ -155,30 +287,73 @@ class FirmApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, F
         return Response([section_state(app, s) for s in sections_for(app.kind)])
 
     @extend_schema(
-        summary="Answer a section (form sections only)",
+        methods=["PUT"],
+        summary="Save a section, or mark it complete",
+        description="Form sections (`page` = `form`): the answers in `data`, checked exactly as the web "
+        "form checks them (400 with its messages). PUT replaces the saved answers; PATCH changes "
+        "only the answers given. `key_individuals` and `ownership`: marks the section complete "
+        "(422 while its rules are not met) or in progress. `documents`: `completed: true` once "
+        "every required document is uploaded (422 otherwise).",
         request=SectionWriteSerializer,
         responses=SectionStateSerializer,
         tags=[TAG],
     )
-    @action(detail=True, methods=["put"], url_path=r"sections/(?P<key>[a-z_]+)")
+    @extend_schema(
+        methods=["PATCH"],
+        summary="Change some answers of a section",
+        description="As PUT, but the answers given in `data` are merged into the saved answers.",
+        request=SectionWriteSerializer,
+        responses=SectionStateSerializer,
+        tags=[TAG],
+    )
+    @action(
+        detail=True,
+        methods=["put", "patch"],
+        url_path=r"sections/(?P<key>[a-z_]+)",
+        parser_classes=[JSONParser],
+    )
     def section(self, request, pk=None, key=None):
         app = self._application(pk)
         section = get_section(app.kind, key)
         if section is None:
             raise Http404
-        if section.page != FORM:
-            raise RuleBroken(_("This section is answered on its own pages, not with this endpoint."))
         body = SectionWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         completed = body.validated_data["completed"]
-        form = section.form(
-            app, ApplicationFacts(app), data=body.validated_data["data"], completing=completed
-        )
+        answers = body.validated_data.get("data") or {}
+        if section.page in (KEY_INDIVIDUALS, OWNERS):
+            declared = answers.get("none_above_threshold", False)
+            if not isinstance(declared, bool):
+                raise ValidationError({"data": {"none_above_threshold": [_("Give true or false.")]}})
+            people_section_save(
+                actor=request.user,
+                application_id=app.pk,
+                section=section.key,
+                completed=completed,
+                none_above_threshold=declared,
+            )
+        elif section.page == DOCUMENTS:
+            if not completed:
+                raise RuleBroken(
+                    _(
+                        "Upload documents with POST …/documents/; this endpoint only marks the "
+                        "documents section complete (completed: true)."
+                    )
+                )
+            documents_section_complete(actor=request.user, application_id=app.pk)
+        else:
+            self._save_form_section(request, app, section, answers, completed)
+        return Response(section_state(self._application(app.pk), section))
+
+    def _save_form_section(self, request, app, section, answers, completed):
+        current = section.data(app) if request.method == "PATCH" else None
+        try:
+            data = _form_data(section.form_class, answers, current)
+        except ValidationError as error:
+            raise ValidationError({"data": error.detail}) from None
+        form = section.form(app, ApplicationFacts(app), data=data, completing=completed)
         if not form.is_valid():
-            errors = {
-                name: [e["message"] for e in found] for name, found in form.errors.get_json_data().items()
-            }
-            raise ValidationError({"data": errors})
+            raise ValidationError({"data": _form_errors(form)})
         data = form.to_data()
         if section.key == "services":
             application_services_save(
@@ -192,7 +367,182 @@ class FirmApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, F
             application_save_section(
                 actor=request.user, application_id=app.pk, section=section.key, data=data, completed=completed
             )
-        return Response(section_state(self._application(app.pk), section))
+
+    # --- Key individuals and beneficial owners: rows under the application, saved by the
+    # services the web pages call, validated by the web pages' forms.
+
+    def _people_section(self, app, key):
+        if get_section(app.kind, key) is None:  # e.g. ownership on a licence application
+            raise Http404
+
+    def _rows(self, request, pk, *, key, model, serializer, form_class, save):
+        app = self._application(pk)
+        self._people_section(app, key)
+        if request.method == "GET":
+            rows = model.objects.filter(application=app).order_by("pk")
+            return Response(serializer(rows, many=True).data)
+        form = form_class(data=_form_data(form_class, request.data))
+        if not form.is_valid():
+            raise ValidationError(_form_errors(form))
+        row = save(actor=request.user, application_id=app.pk, data=form.cleaned_data)
+        return Response(serializer(row).data, status=status.HTTP_201_CREATED)
+
+    def _row(self, request, pk, row_id, *, key, model, serializer, form_class, save, remove, id_kwarg):
+        app = self._application(pk)
+        self._people_section(app, key)
+        row = get_object_or_404(model.objects.filter(application=app), pk=_row_id(row_id))
+        if request.method == "GET":
+            return Response(serializer(row).data)
+        if request.method == "DELETE":
+            remove(actor=request.user, application_id=app.pk, **{id_kwarg: row.pk})
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        fields = form_class._meta.fields
+        current = _form_values(row, fields) if request.method == "PATCH" else None
+        form = form_class(data=_form_data(form_class, request.data, current), instance=row)
+        if not form.is_valid():
+            raise ValidationError(_form_errors(form))
+        saved = save(actor=request.user, application_id=app.pk, data=form.cleaned_data, **{id_kwarg: row.pk})
+        return Response(serializer(saved).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The application's key individuals",
+        responses=KeyIndividualSerializer(many=True),
+        tags=[TAG],
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Add a key individual",
+        description="Checked as the web form checks it (400, its messages), then by the service "
+        "(422: one person per required role, the MLRO an employee and not the Compliance Officer).",
+        request=KeyIndividualWriteSerializer,
+        responses={201: KeyIndividualSerializer},
+        tags=[TAG],
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="key-individuals",
+        parser_classes=[JSONParser],
+        pagination_class=None,
+    )
+    def key_individuals(self, request, pk=None):
+        return self._rows(request, pk, **self._KEY_PEOPLE_ROWS)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="One key individual",
+        responses=KeyIndividualSerializer,
+        parameters=[OpenApiParameter("person_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        tags=[TAG],
+    )
+    @extend_schema(
+        methods=["PUT", "PATCH"],
+        summary="Change a key individual (PUT: every field; PATCH: the fields given)",
+        request=KeyIndividualWriteSerializer,
+        responses=KeyIndividualSerializer,
+        parameters=[OpenApiParameter("person_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        tags=[TAG],
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Remove a key individual",
+        request=None,
+        responses={204: None},
+        parameters=[OpenApiParameter("person_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        tags=[TAG],
+    )
+    @action(
+        detail=True,
+        methods=["get", "put", "patch", "delete"],
+        url_path=r"key-individuals/(?P<person_id>[^/.]+)",
+        parser_classes=[JSONParser],
+        pagination_class=None,
+    )
+    def key_individual(self, request, pk=None, person_id=None):
+        return self._row(
+            request,
+            pk,
+            person_id,
+            **self._KEY_PEOPLE_ROWS,
+            remove=key_individual_remove,
+            id_kwarg="key_individual_id",
+        )
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The application's beneficial owners",
+        responses=BeneficialOwnerSerializer(many=True),
+        tags=[TAG],
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Add a beneficial owner (more than 10 %)",
+        description="Checked as the web form checks it (400, its messages), then by the service "
+        "(422: the owners listed may hold at most 100 % together).",
+        request=BeneficialOwnerWriteSerializer,
+        responses={201: BeneficialOwnerSerializer},
+        tags=[TAG],
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="beneficial-owners",
+        parser_classes=[JSONParser],
+        pagination_class=None,
+    )
+    def beneficial_owners(self, request, pk=None):
+        return self._rows(request, pk, **self._OWNER_ROWS)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="One beneficial owner",
+        responses=BeneficialOwnerSerializer,
+        parameters=[OpenApiParameter("owner_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        tags=[TAG],
+    )
+    @extend_schema(
+        methods=["PUT", "PATCH"],
+        summary="Change a beneficial owner (PUT: every field; PATCH: the fields given)",
+        request=BeneficialOwnerWriteSerializer,
+        responses=BeneficialOwnerSerializer,
+        parameters=[OpenApiParameter("owner_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        tags=[TAG],
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Remove a beneficial owner",
+        request=None,
+        responses={204: None},
+        parameters=[OpenApiParameter("owner_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        tags=[TAG],
+    )
+    @action(
+        detail=True,
+        methods=["get", "put", "patch", "delete"],
+        url_path=r"beneficial-owners/(?P<owner_id>[^/.]+)",
+        parser_classes=[JSONParser],
+        pagination_class=None,
+    )
+    def beneficial_owner(self, request, pk=None, owner_id=None):
+        return self._row(
+            request, pk, owner_id, **self._OWNER_ROWS, remove=beneficial_owner_remove, id_kwarg="owner_id"
+        )
+
+    _KEY_PEOPLE_ROWS = {
+        "key": "key_individuals",
+        "model": KeyIndividual,
+        "serializer": KeyIndividualSerializer,
+        "form_class": KeyIndividualForm,
+        "save": key_individual_save,
+    }
+    _OWNER_ROWS = {
+        "key": "ownership",
+        "model": BeneficialOwner,
+        "serializer": BeneficialOwnerSerializer,
+        "form_class": BeneficialOwnerForm,
+        "save": beneficial_owner_save,
+    }
 
     @extend_schema(
         methods=["GET"],

@@ -85,8 +85,9 @@ class RegisterViewSet(PublicViewSet):
             params.is_valid(raise_exception=True)
             queryset = queries.search(queryset, **{k: v or "" for k, v in params.validated_data.items()})
         page = self.paginate_queryset(queryset)
-        rows = [queries.public_summary(firm) for firm in page]
-        return self.get_paginated_response(RegisterFirmSummarySerializer(rows, many=True).data)
+        # The rows are the documented shape already (RegisterFirmSummarySerializer passes them
+        # through unchanged): they go to the renderer as they are.
+        return self.get_paginated_response(queries.public_summaries(page))
 
     @extend_schema(responses=RegisterEntrySerializer)
     def retrieve(self, request, reference_number=None):

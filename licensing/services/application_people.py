@@ -298,22 +298,15 @@ def key_individual_save(
             )
     _raise_if(errors)
 
-    person.save()
-    section_status = _keep_section_honest(app, KEY_INDIVIDUALS)
-    record(
-        actor=actor,
-        action="key_individual.update" if before else "key_individual.create",
-        obj=person,
-        firm=app.firm,
-        details={
-            "application": app.pk,
-            "role": person.role,
-            "changed": _changed_fields(before, person, KEY_INDIVIDUAL_FIELDS),
-            "section_status": section_status,
-        },
+    return _save_subject(
+        actor,
+        app,
+        person,
+        before=before,
+        section=KEY_INDIVIDUALS,
+        fields=KEY_INDIVIDUAL_FIELDS,
+        extra={"role": person.role},
     )
-    transaction.on_commit(partial(queue_subject_screening, "key_individual", person.pk))
-    return person
 
 
 @transaction.atomic
@@ -322,15 +315,7 @@ def key_individual_remove(*, actor, application_id: int, key_individual_id: int)
     person = KeyIndividual.objects.filter(application=app, pk=key_individual_id).first()
     if person is None:
         raise NotFound(_("Key individual not found."))
-    record(
-        actor=actor,
-        action="key_individual.remove",
-        obj=person,
-        firm=app.firm,
-        details={"application": app.pk, "role": person.role},
-    )
-    person.delete()
-    _keep_section_honest(app, KEY_INDIVIDUALS)
+    _remove_subject(actor, app, person, section=KEY_INDIVIDUALS, extra={"role": person.role})
 
 
 # --- Beneficial owners.
@@ -381,21 +366,7 @@ def beneficial_owner_save(
             ]
     _raise_if(errors)
 
-    owner.save()
-    section_status = _keep_section_honest(app, OWNERSHIP)
-    record(
-        actor=actor,
-        action="beneficial_owner.update" if before else "beneficial_owner.create",
-        obj=owner,
-        firm=app.firm,
-        details={
-            "application": app.pk,
-            "changed": _changed_fields(before, owner, OWNER_FIELDS),
-            "section_status": section_status,
-        },
-    )
-    transaction.on_commit(partial(queue_subject_screening, "beneficial_owner", owner.pk))
-    return owner
+    return _save_subject(actor, app, owner, before=before, section=OWNERSHIP, fields=OWNER_FIELDS)
 
 
 @transaction.atomic
@@ -404,15 +375,7 @@ def beneficial_owner_remove(*, actor, application_id: int, owner_id: int) -> Non
     owner = BeneficialOwner.objects.filter(application=app, pk=owner_id).first()
     if owner is None:
         raise NotFound(_("Beneficial owner not found."))
-    record(
-        actor=actor,
-        action="beneficial_owner.remove",
-        obj=owner,
-        firm=app.firm,
-        details={"application": app.pk},
-    )
-    owner.delete()
-    _keep_section_honest(app, OWNERSHIP)
+    _remove_subject(actor, app, owner, section=OWNERSHIP)
 
 
 # --- Marking a people section complete (or back to in progress).
@@ -463,3 +426,41 @@ def application_services_save(
     )
     app.activities.set(Activity.objects.filter(code__in=activity_codes, is_active=True))
     return app
+
+
+# Audit action names (and screening subject kinds) per model.
+_ACTION_PREFIX = {"keyindividual": "key_individual", "beneficialowner": "beneficial_owner"}
+
+
+def _save_subject(actor, app, row, *, before, section: str, fields, extra=None):
+    """Save a key individual or owner, keep its section's status true, audit, queue screening."""
+    row.save()
+    section_status = _keep_section_honest(app, section)
+    action = _ACTION_PREFIX[row._meta.model_name]
+    record(
+        actor=actor,
+        action=f"{action}.update" if before else f"{action}.create",
+        obj=row,
+        firm=app.firm,
+        details={
+            "application": app.pk,
+            **(extra or {}),
+            "changed": _changed_fields(before, row, fields),
+            "section_status": section_status,
+        },
+    )
+    transaction.on_commit(partial(queue_subject_screening, action, row.pk))
+    return row
+
+
+def _remove_subject(actor, app, row, *, section: str, extra=None) -> None:
+    action = _ACTION_PREFIX[row._meta.model_name]
+    record(
+        actor=actor,
+        action=f"{action}.remove",
+        obj=row,
+        firm=app.firm,
+        details={"application": app.pk, **(extra or {})},
+    )
+    row.delete()
+    _keep_section_honest(app, section)

@@ -27,42 +27,17 @@ from licensing.services.documents import REQUIRED_DOCUMENT_TYPES
 from licensing.web.forms_people import BeneficialOwnerForm, KeyIndividualForm
 from portal.api.services import api_token_create
 from tests.test_uploads import pdf_bytes
+from tests.test_web_application import VALID as VALID_ANSWERS
 
 pytestmark = pytest.mark.django_db
 
 PROBLEM_KEYS = {"type", "title", "status", "detail"}
 API = "/api/v1/firm"
 
+# The web form tests' valid answers, as JSON clients send them (numbers as numbers).
 ANSWERS = {
-    "services": {
-        "activities": ["exchange", "custody"],
-        "services_description": "Spot trading of virtual assets against PKR.",
-        "customer_types": ["retail", "institutional"],
-        "target_customers": "Adults resident in Pakistan.",
-    },
-    "aml_programme": {
-        "policy_summary": "Board-approved policy, reviewed yearly.",
-        "risk_assessment": "Business-wide risk assessment.",
-        "customer_due_diligence": "Document checks; EDD for PEPs.",
-        "transaction_monitoring": "Chainalysis KYT and in-house rules.",
-        "record_keeping": "Ten years, encrypted, in Pakistan.",
-        "sanctions_screening": "UN, OFAC and national lists, daily.",
-    },
-    "technology": {
-        "systems": "Matching engine built in house.",
-        "custody_arrangements": "95 % cold storage with multi-party computation.",
-        "cyber_security": "ISO/IEC 27001 certified.",
-        "audits": "Yearly penetration test.",
-        "incident_response": "24/7 security operations centre.",
-    },
-    "business_plan": {
-        "products": "Spot exchange.",
-        "target_market": "Retail and institutions.",
-        "projected_customers": 250000,
-        "capital_amount": "25000000.00",
-        "capital_currency": "USD",
-        "local_presence": "Office in Karachi.",
-    },
+    **VALID_ANSWERS,
+    "business_plan": {**VALID_ANSWERS["business_plan"], "projected_customers": 250000},
 }
 
 

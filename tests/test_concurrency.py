@@ -62,7 +62,10 @@ def test_ten_simultaneous_decisions_on_one_case_exactly_one_succeeds(
     decided = AuditEvent.objects.filter(action__in=["application.approve", "application.refuse"])
     assert decided.count() == 1
     # The winner wrote its decision (+ the firm's stage change), nothing else was written.
-    assert AuditEvent.objects.count() == audit_before + 2
+    # A grant also issues its signed certificate after commit (one more event); a refusal not.
+    certificate_issued = final == ApplicationStatus.APPROVED
+    assert AuditEvent.objects.count() == audit_before + 2 + certificate_issued
+    assert AuditEvent.objects.filter(action="certificate.issue").count() == certificate_issued
     assert Noc.objects.filter(application=app).count() == (final == ApplicationStatus.APPROVED)
     assert verify_chain().ok
 

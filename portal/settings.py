@@ -195,11 +195,14 @@ if CELERY_BROKER_URL == "filesystem://":
     _queue_dir = VAR_DIR / "celery-queue"
     _queue_dir.mkdir(exist_ok=True)  # the transport needs the folder; a fresh var/ has none
     (VAR_DIR / "celery-processed").mkdir(exist_ok=True)
+    (VAR_DIR / "celery-control").mkdir(exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery-processed"),
         "store_processed": False,
+        # Broadcast (worker control) messages; kombu's default is ./control in the working folder.
+        "control_folder": str(VAR_DIR / "celery-control"),
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A task whose worker vanished without acknowledging it (acks_late) is delivered again

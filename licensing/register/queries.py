@@ -384,9 +384,14 @@ def _stage_labels(language: str) -> dict:
     return {value: str(label) for value, label in FirmStage.choices}
 
 
+def stage_labels() -> dict:
+    """{stage: label} in the active language."""
+    return _stage_labels(get_language())
+
+
 def public_summaries(firms) -> list[dict]:
     """public_summary() of each firm (the language is looked up once, not per row)."""
-    labels = _stage_labels(get_language())
+    labels = stage_labels()
     return [public_summary(firm, stage_labels=labels) for firm in firms]
 
 

@@ -1,15 +1,18 @@
 """Public, read-only: the register and certificate checks. No credentials are read."""
 
-from django.http import Http404
+import json
+
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.pagination import CursorPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from licensing.certificates.models import Certificate
 from licensing.certificates.services import normalise_code, signed_data_ok
 from licensing.certificates.status import current_status
 from licensing.models import FirmStage
-from licensing.register import queries
+from licensing.register import json_page, queries
 
 from .base import PublicViewSet
 from .serializers_register import (
@@ -22,21 +25,45 @@ from .serializers_register import (
 
 class _SummaryRows:
     """A queryset stand-in for CursorPagination: ordering and filtering go to the queryset,
-    slicing returns register rows (queries.summary_page), not model instances."""
+    slicing returns register rows, not model instances.
 
-    def __init__(self, queryset):
+    The whole register (`whole=True`: no search or filter) on PostgreSQL comes as JSON rows
+    built by the database (json_page.summary_json_page); CursorPagination only ever orders it
+    by name (either way) and filters it on the cursor's name, which are followed here.
+    Anything else: dictionaries' sources from queries.summary_page()."""
+
+    def __init__(self, queryset, *, whole=False, reverse=False, position=None):
         self.queryset = queryset
+        self.whole = whole
+        self.reverse = reverse
+        self.position = position
 
     def order_by(self, *fields):
-        return _SummaryRows(self.queryset.order_by(*fields))
+        return _SummaryRows(
+            self.queryset.order_by(*fields),
+            whole=self.whole,
+            reverse=fields[0].startswith("-"),
+            position=self.position,
+        )
 
     def filter(self, *args, **kwargs):
-        return _SummaryRows(self.queryset.filter(*args, **kwargs))
+        position = self.position
+        whole = self.whole and not args and set(kwargs) <= {"legal_name__gt", "legal_name__lt"}
+        if whole:
+            ((lookup, position),) = kwargs.items()
+            whole = lookup == ("legal_name__lt" if self.reverse else "legal_name__gt")
+        return _SummaryRows(
+            self.queryset.filter(*args, **kwargs), whole=whole, reverse=self.reverse, position=position
+        )
 
     def __getitem__(self, window):
-        return queries.summary_page(
-            self.queryset, offset=window.start or 0, limit=window.stop - (window.start or 0)
-        )
+        offset = window.start or 0
+        limit = window.stop - offset
+        if self.whole and json_page.available():
+            return json_page.summary_json_page(
+                reverse=self.reverse, position=self.position, offset=offset, limit=limit
+            )
+        return queries.summary_page(self.queryset, offset=offset, limit=limit)
 
 
 class RegisterPagination(CursorPagination):
@@ -49,8 +76,17 @@ class RegisterPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = queries.MAX_PAGE_SIZE
 
-    def paginate_queryset(self, queryset, request, view=None):
-        return super().paginate_queryset(_SummaryRows(queryset), request, view)
+    def paginate_queryset(self, queryset, request, view=None, *, whole=False):
+        return super().paginate_queryset(_SummaryRows(queryset, whole=whole), request, view)
+
+    def get_json_response(self, rows: list[json_page.JsonRow]) -> HttpResponse:
+        """The page as get_paginated_response() shapes it, joining rows that are JSON already."""
+        body = '{"next":%s,"previous":%s,"results":[%s]}' % (  # noqa: UP031 - JSON text, not a message
+            json.dumps(self.get_next_link()),
+            json.dumps(self.get_previous_link()),
+            ",".join(row.json for row in rows),
+        )
+        return HttpResponse(body, content_type="application/json")
 
 
 @extend_schema_view(
@@ -80,11 +116,16 @@ class RegisterViewSet(PublicViewSet):
 
     def list(self, request):
         queryset = self.get_queryset()
-        if any(request.query_params.get(name) for name in ("q", "stage", "activity")):
+        whole = not any(request.query_params.get(name) for name in ("q", "stage", "activity"))
+        if not whole:
             params = RegisterQuerySerializer(data=request.query_params)
             params.is_valid(raise_exception=True)
             queryset = queries.search(queryset, **{k: v or "" for k, v in params.validated_data.items()})
-        page = self.paginate_queryset(queryset)
+        page = self.paginator.paginate_queryset(queryset, request, view=self, whole=whole)
+        if page and isinstance(page[0], json_page.JsonRow):
+            if isinstance(request.accepted_renderer, JSONRenderer):
+                return self.paginator.get_json_response(page)
+            return self.get_paginated_response([json.loads(row.json) for row in page])
         # The rows are the documented shape already (RegisterFirmSummarySerializer passes them
         # through unchanged): they go to the renderer as they are.
         return self.get_paginated_response(queries.public_summaries(page))

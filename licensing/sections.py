@@ -248,7 +248,7 @@ class Section:
         if not rows:
             declared = self.data(app).get("none_above_threshold")
             if declared:
-                lines = [_line(gettext("Nobody holds more than 10 % of the firm."))]
+                lines = [_line(gettext("Nobody holds more than 10 per cent of the firm."))]
             else:
                 lines = [_line(gettext("No owners added yet."))]
             rows.append({"label": gettext("Beneficial owners"), "lines": lines, "url": self.url(app)})
@@ -290,7 +290,7 @@ _NOC = (
     Section(
         "ownership",
         _("Ownership"),
-        _("Everyone who holds more than 10 % of the firm."),
+        _("Everyone who holds more than 10 per cent of the firm."),
         page=OWNERS,
     ),
     Section(

@@ -6,12 +6,14 @@ a broker that needs no server. Production (`DJANGO_DEBUG=0`) refuses to start wi
 real secret key.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from portal import runtime
 from portal.env import env_bool, env_int, env_int_list, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, hashed and compressed (ADR 0009)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -177,13 +180,7 @@ else:
 # from the Celery broker's) when CACHE_URL is set, e.g. redis://127.0.0.1:6379/1. Production
 # with several web processes should set it: dashboard figures and used 2FA codes live here.
 CACHE_URL = env_str("CACHE_URL", "")
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
-        if CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}
-    )
-}
+CACHES = runtime.caches(CACHE_URL)
 # How long the staff dashboard's figures are reused (seconds; 0 computes them on every view).
 PORTAL_DASHBOARD_CACHE_SECONDS = env_int("PORTAL_DASHBOARD_CACHE_SECONDS", 60)
 
@@ -329,3 +326,17 @@ PORTAL_SIGNING_KEY_PATH = env_str(
 PORTAL_SIGNING_KEY_AUTOCREATE = DEBUG  # development only: create the key above if missing
 # Only the API benchmark (bench/api_register.py) sets this: it adds a bare comparison view.
 PORTAL_BENCH_URLS = env_bool("PORTAL_BENCH_URLS", False)
+
+# --- Production runtime (portal/runtime.py, docs/DEPLOY.md, ADR 0009) -----------------------
+# Static files: WhiteNoise serves them; hashed and compressed when DJANGO_DEBUG=0 (run
+# `manage.py collectstatic` first). Documents and certificate PDFs: MEDIA_ROOT, or a private S3
+# bucket when PORTAL_S3_BUCKET is set (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
+# or the machine's role, as boto3 finds them).
+STORAGES = runtime.storages(os.environ, debug=DEBUG)
+# PostgreSQL connection pool (psycopg_pool, per process) when DB_POOL_MAX_SIZE is set.
+DATABASES["default"] = runtime.database_pool(os.environ, DATABASES["default"])
+# Sessions: in the database, cached in Redis when CACHE_URL is set (a cache flush signs nobody out).
+SESSION_ENGINE = runtime.session_engine(CACHE_URL)
+# Certificate signing keys retired by a rotation: their public keys (PEM files, or folders of
+# them, comma-separated) so certificates they signed still verify (`manage.py signing_key`).
+PORTAL_SIGNING_PREVIOUS_KEYS = env_list("PORTAL_SIGNING_PREVIOUS_KEYS", [])

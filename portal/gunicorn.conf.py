@@ -1,3 +1,4 @@
+# ruff: noqa: N999 - gunicorn looks for a file of this name
 """gunicorn configuration for the portal: `gunicorn -c portal/gunicorn.conf.py portal.wsgi`.
 
 Every value comes from a GUNICORN_* environment variable (docs/DEPLOY.md lists them), with
@@ -50,13 +51,13 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # The request id the proxy sets (if any) ends each access line, to match it with the
 # application's log lines and the proxy's; "-" when the header is absent.
 _request_id_header = os.environ.get("GUNICORN_REQUEST_ID_HEADER", "X-Request-ID").strip().lower()
-access_log_format = (
-    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
-    + (f" request_id=%({{{_request_id_header}}}i)s" if _request_id_header else "")
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms' + (
+    f" request_id=%({{{_request_id_header}}}i)s" if _request_id_header else ""
 )
 
 # Load the application in each worker after the fork (not in the master): database pools and
 # Redis connections are never shared across processes.
 preload_app = False
 # Temporary files of the worker heartbeat in memory, not on a possibly slow disk.
-worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else None)
+_shm = "/dev/shm"  # noqa: S108 - gunicorn's own advice: heartbeat files in memory
+worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", _shm if os.path.isdir(_shm) else None)

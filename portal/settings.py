@@ -333,6 +333,9 @@ PORTAL_BENCH_URLS = env_bool("PORTAL_BENCH_URLS", False)
 # bucket when PORTAL_S3_BUCKET is set (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY
 # or the machine's role, as boto3 finds them).
 STORAGES = runtime.storages(os.environ, debug=DEBUG)
+WHITENOISE_USE_FINDERS = DEBUG  # development: straight from static/, no collectstatic needed
+if DEBUG:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns about a missing folder
 # PostgreSQL connection pool (psycopg_pool, per process) when DB_POOL_MAX_SIZE is set.
 DATABASES["default"] = runtime.database_pool(os.environ, DATABASES["default"])
 # Sessions: in the database, cached in Redis when CACHE_URL is set (a cache flush signs nobody out).

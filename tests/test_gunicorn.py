@@ -11,8 +11,6 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 PORT = int(os.environ.get("PORTAL_TEST_GUNICORN_PORT", "8440"))
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -87,7 +85,7 @@ def test_collectstatic_and_gunicorn_serve_healthz_and_a_hashed_static_file(tmp_p
     assert (tmp_path / "static" / (hashed + ".gz")).exists()  # compressed copy for WhiteNoise
 
     log = open(tmp_path / "gunicorn.out", "wb")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: S603 - our own programs and arguments
         [str(GUNICORN), "-c", "portal/gunicorn.conf.py", "portal.wsgi:application"],
         cwd=ROOT,
         env=env,

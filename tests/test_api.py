@@ -889,6 +889,7 @@ PUBLIC_PAGES = {
     "register_json",
     "certificate_lookup",
     "certificate_public_key",
+    "certificate_public_keys",
 }
 SIGNED_IN_PAGES = {"firm_api_tokens"}
 OBJECT_PAGES = {"register_firm", "certificate_verify", "certificate_download", "firm_api_token_revoke"}

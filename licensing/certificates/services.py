@@ -142,7 +142,9 @@ def issue_after_commit(*, noc_id: int | None = None, licence_id: int | None = No
 
 
 def signed_data_ok(certificate: Certificate) -> bool:
-    """Does the stored payload still match its signature (with the current public key)?"""
-    if certificate.key_id != signing.key_id():
+    """Does the stored payload still match its signature, by the key it names (the current
+    key or a retired one)? False for a key the portal does not know."""
+    key = signing.public_key_for(certificate.key_id)
+    if key is None:
         return False
-    return signing.verify(certificate.payload, certificate.signature)
+    return signing.verify(certificate.payload, certificate.signature, key)

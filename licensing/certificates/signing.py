@@ -23,6 +23,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 ALGORITHM = "Ed25519"
 _loaded: dict[str, Ed25519PrivateKey] = {}
+_previous: dict[tuple, dict[str, Ed25519PublicKey]] = {}
 
 
 def canonical(payload: dict) -> bytes:
@@ -35,7 +36,8 @@ def _autocreate() -> bool:
     return bool(getattr(settings, "PORTAL_SIGNING_KEY_AUTOCREATE", False))
 
 
-def _create(path: Path) -> None:
+def _create(path: Path) -> bool:
+    """Write a new private key to `path` (mode 0600); False when a file is already there."""
     path.parent.mkdir(parents=True, exist_ok=True)
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -43,9 +45,34 @@ def _create(path: Path) -> None:
     try:  # O_EXCL: two workers starting at once cannot both write a key
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        return
+        return False
     with os.fdopen(fd, "wb") as handle:
         handle.write(pem)
+    return True
+
+
+def create_key(path: Path) -> Ed25519PublicKey:
+    """A new private key at `path` (never over an existing file); its public key."""
+    if not _create(Path(path)):
+        raise FileExistsError(f"{path} already exists: a key is never overwritten.")
+    return read_key_file(Path(path))
+
+
+def read_key_file(path: Path) -> Ed25519PublicKey:
+    """The Ed25519 public key of a PEM file holding a public or a private key."""
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"Cannot read the key {path}: {exc}") from None
+    try:
+        if b"PRIVATE KEY" in content:
+            key = serialization.load_pem_private_key(content, password=None)
+            if not isinstance(key, Ed25519PrivateKey):
+                raise ValueError("not an Ed25519 key")
+            return key.public_key()
+        return load_public_key(content)
+    except (ValueError, TypeError) as exc:
+        raise ImproperlyConfigured(f"{path} is not an Ed25519 key in PEM form ({exc}).") from None
 
 
 def private_key() -> Ed25519PrivateKey:
@@ -85,6 +112,39 @@ def key_id(key: Ed25519PublicKey | None = None) -> str:
     key = key or public_key()
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def previous_public_keys() -> dict[str, Ed25519PublicKey]:
+    """The public keys of retired signing keys, by key id, from PORTAL_SIGNING_PREVIOUS_KEYS."""
+    entries = tuple(getattr(settings, "PORTAL_SIGNING_PREVIOUS_KEYS", ()) or ())
+    if entries not in _previous:
+        keys: dict[str, Ed25519PublicKey] = {}
+        for entry in entries:
+            path = Path(entry)
+            if path.is_dir():
+                files = sorted(path.glob("*.pem"))
+            elif path.is_file():
+                files = [path]
+            else:
+                raise ImproperlyConfigured(
+                    f"PORTAL_SIGNING_PREVIOUS_KEYS names {path}, which is neither a file nor a folder."
+                )
+            for file in files:
+                key = read_key_file(file)
+                keys[key_id(key)] = key
+        _previous[entries] = keys
+    return _previous[entries]
+
+
+def known_public_keys() -> dict[str, Ed25519PublicKey]:
+    """Every public key that verifies certificates: the current one first, then retired ones."""
+    current = public_key()
+    return {key_id(current): current, **previous_public_keys()}
+
+
+def public_key_for(wanted_key_id: str) -> Ed25519PublicKey | None:
+    """The public key with this id (current or retired), or None if the portal never had it."""
+    return known_public_keys().get(wanted_key_id)
 
 
 def sign(payload: dict) -> tuple[str, str]:

@@ -1,7 +1,7 @@
 """Public verification of certificates, the published public key, and the protected PDF."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -36,6 +36,7 @@ def certificate_verify(request, code):
         "payload": certificate.payload,
         "status": current_status(certificate),
         "signature_ok": signed_data_ok(certificate),
+        "signing_key_known": signing.public_key_for(certificate.key_id) is not None,
         "verify_url": verify_url(certificate.code),
         "register_reference": certificate.firm.reference_number,
     }
@@ -45,10 +46,32 @@ def certificate_verify(request, code):
 @require_GET
 @cache_control(public=True, max_age=3600)
 def certificate_public_key(request):
-    response = HttpResponse(signing.public_key_pem(), content_type="application/x-pem-file")
+    """The current public key, or with ?key_id= the one (current or retired) of that id."""
+    wanted = request.GET.get("key_id", "").strip().lower()
+    key = signing.public_key_for(wanted) if wanted else signing.public_key()
+    if key is None:
+        raise Http404
+    response = HttpResponse(signing.public_key_pem(key), content_type="application/x-pem-file")
     response["Content-Disposition"] = 'inline; filename="certificate-key.pem"'
-    response["X-Key-Id"] = signing.key_id()
+    response["X-Key-Id"] = signing.key_id(key)
     return response
+
+
+@require_GET
+@cache_control(public=True, max_age=3600)
+def certificate_public_keys(request):
+    """Every public key that verifies the regulator's certificates, the current one first."""
+    current = signing.key_id()
+    keys = [
+        {
+            "key_id": key_id,
+            "algorithm": signing.ALGORITHM,
+            "current": key_id == current,
+            "pem": signing.public_key_pem(key).decode("ascii"),
+        }
+        for key_id, key in signing.known_public_keys().items()
+    ]
+    return JsonResponse({"current_key_id": current, "keys": keys})
 
 
 @require_GET

@@ -1,7 +1,8 @@
 """Check a certificate's signature: `manage.py verify_certificate FILE_OR_CODE`.
 
 FILE is a certificate PDF: its attached certificate.json is checked offline, with the
-regulator's public key only (`--public-key PEM`, default the key this portal signs with).
+regulator's public key only (`--public-key PEM`; by default the key the certificate names,
+among this portal's current and retired keys).
 CODE is a verification code: the stored signed data is checked, and the current status is
 shown. Exits non-zero when the signature does not match or the data cannot be read.
 """
@@ -22,11 +23,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file_or_code")
         parser.add_argument(
-            "--public-key", help="The regulator's public key (PEM). Default: this portal's key."
+            "--public-key",
+            help="The regulator's public key (PEM). Default: the key the certificate names, if this "
+            "portal has it (current or retired).",
         )
 
     def handle(self, *args, file_or_code, public_key=None, **options):
-        key = self._key(public_key)
+        given = self._key(public_key) if public_key else None
         if os.path.exists(file_or_code):
             with open(file_or_code, "rb") as handle:
                 content = handle.read()
@@ -44,10 +47,21 @@ class Command(BaseCommand):
             status = current_status(certificate)
         if not isinstance(payload, dict):
             raise CommandError("NOT VERIFIED: the signed data is not a JSON object.")
-        if key_id != signing.key_id(key):
-            raise CommandError(
-                f"NOT VERIFIED: signed with key {key_id}, but the public key given is {signing.key_id(key)}."
-            )
+        if given is not None:
+            key = given
+            if key_id != signing.key_id(key):
+                given_id = signing.key_id(key)
+                raise CommandError(
+                    f"NOT VERIFIED: signed with key {key_id}, but the public key given is {given_id}."
+                )
+        else:
+            key = signing.public_key_for(str(key_id))
+            if key is None:
+                known = ", ".join(signing.known_public_keys())
+                raise CommandError(
+                    f"NOT VERIFIED: signed with key {key_id}, which is not one of this portal's keys "
+                    f"({known}). Get the regulator's public key of that id and pass --public-key."
+                )
         if not signing.verify(payload, signature, key):
             raise CommandError(
                 "NOT VERIFIED: the certificate's data does not match its signature (tampered)."
@@ -74,8 +88,6 @@ class Command(BaseCommand):
             self.stdout.write("Current status: check it online at /verify/<code>/ (a PDF cannot know).")
 
     def _key(self, path):
-        if not path:
-            return signing.public_key()
         try:
             with open(path, "rb") as handle:
                 return signing.load_public_key(handle.read())

@@ -5,6 +5,7 @@ downloads still go through the portal's access-checked views.
 Skips with a clear message when the emulator cannot start; fails instead with REQUIRE_SERVICES=1.
 """
 
+import io
 import os
 import socket
 import subprocess
@@ -190,6 +191,37 @@ def test_certificate_pdfs_are_stored_in_the_bucket_and_served_only_to_the_firm(
     assert b"".join(response.streaming_content) == stored
     client.force_login(outsider)
     assert client.get(url).status_code == 404
+
+
+def test_verify_documents_finds_a_missing_or_altered_object_in_the_bucket(bucket, principal, firm):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from licensing.services.documents import document_upload
+
+    s3, bucket_name = bucket
+    app = scenarios.new_application(firm, ApplicationKind.NOC, actor=principal)
+    documents = [
+        document_upload(
+            actor=principal,
+            application_id=app.pk,
+            doc_type=doc_type,
+            uploaded_file=_upload(f"{doc_type}.pdf", pdf_bytes(doc_type)),
+        )
+        for doc_type in ("business_plan", "aml_policy")
+    ]
+    out = io.StringIO()
+    call_command("verify_documents", "--hash", stdout=out)
+    assert "All 2 stored files are present and intact" in out.getvalue()
+
+    altered, lost = documents
+    s3.put_object(Bucket=bucket_name, Key=f"portal/{altered.file.name}", Body=b"%PDF-1.4 changed")
+    s3.delete_object(Bucket=bucket_name, Key=f"portal/{lost.file.name}")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="2 of 2 stored files are missing or altered"):
+        call_command("verify_documents", "--hash", stderr=err)
+    assert f"document {altered.pk}: file {altered.file.name} does not match" in err.getvalue()
+    assert f"document {lost.pk}: file {lost.file.name} is missing" in err.getvalue()
 
 
 def _upload(name, content):

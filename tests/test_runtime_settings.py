@@ -201,3 +201,46 @@ def test_with_redis_the_cache_is_shared_and_sessions_survive_a_cache_flush(redis
 
     cache.set("shared-figure", 42)
     assert any(b"shared-figure" in key for key in raw.scan_iter(match="portal-test-*"))
+
+
+SETTINGS_PROBE = """
+import json
+import django
+django.setup()
+from django.conf import settings
+print(json.dumps({
+    "storage": settings.STORAGES["default"]["BACKEND"],
+    "bucket": settings.STORAGES["default"].get("OPTIONS", {}).get("bucket_name"),
+    "static": settings.STORAGES["staticfiles"]["BACKEND"],
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "sessions": settings.SESSION_ENGINE,
+    "whitenoise": settings.MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware"),
+    "security": settings.MIDDLEWARE.index("django.middleware.security.SecurityMiddleware"),
+    "previous_keys": settings.PORTAL_SIGNING_PREVIOUS_KEYS,
+}))
+"""
+
+
+def test_settings_take_the_production_runtime_from_the_environment(tmp_path):
+    """The real settings module, loaded fresh in a process of its own with production variables."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": "test-secret-key-for-the-settings-probe-only-0123456789abcdef",
+        "PORTAL_VAR_DIR": str(tmp_path),
+        "PORTAL_S3_BUCKET": "regulator-docs",
+        "CACHE_URL": "redis://127.0.0.1:6379/9",
+        "PORTAL_SIGNING_PREVIOUS_KEYS": "/keys/retired, /keys/old.pem",
+    }
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", SETTINGS_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe["storage"] == "storages.backends.s3.S3Storage" and probe["bucket"] == "regulator-docs"
+    assert probe["static"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert probe["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert probe["sessions"] == "django.contrib.sessions.backends.cached_db"
+    assert probe["whitenoise"] == probe["security"] + 1
+    assert probe["previous_keys"] == ["/keys/retired", "/keys/old.pem"]

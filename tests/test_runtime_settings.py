@@ -244,3 +244,11 @@ def test_settings_take_the_production_runtime_from_the_environment(tmp_path):
     assert probe["sessions"] == "django.contrib.sessions.backends.cached_db"
     assert probe["whitenoise"] == probe["security"] + 1
     assert probe["previous_keys"] == ["/keys/retired", "/keys/old.pem"]
+
+
+def test_in_development_static_files_are_served_straight_from_the_static_folder(client):
+    """No collectstatic on a laptop or in tests: WhiteNoise finds the files in static/."""
+    css = next((ROOT / "static" / "css").glob("*.css"))
+    response = client.get(f"/static/css/{css.name}")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == css.read_bytes()

@@ -93,6 +93,8 @@ def build_world() -> World:
     people = {"submitter": w.principal, "officer": w.officer, "approver": w.approver}
     activities = list(Activity.objects.filter(code__in=["exchange", "custody"]))
 
+    # A NOC draft with people and a document (made before the firm's NOC is granted).
+    w.draft = scenarios.new_application(w.firm, ApplicationKind.NOC, actor=w.principal)
     # A granted NOC: a certificate, a public register entry, an AML registration to verify.
     w.noc = scenarios.grant_noc(w.firm, activities=activities, **people)
     w.registration = scenarios.register_aml(
@@ -100,11 +102,12 @@ def build_world() -> World:
     )
     if not w.registration.registered_services.exists():
         w.registration.registered_services.set([a for a in activities if a.aml_registrable])
-    # A licence application asked for information, and a licence draft with people and a document.
+    # A licence application asked for information.
     w.case = scenarios.new_application(w.firm, ApplicationKind.LICENCE, actor=w.principal)
-    scenarios.drive_application(w.case, ApplicationStatus.INFORMATION_REQUESTED, activities=activities, **people)
+    scenarios.drive_application(
+        w.case, ApplicationStatus.INFORMATION_REQUESTED, activities=activities, **people
+    )
     w.ir = InformationRequest.objects.get(application=w.case)
-    w.draft = scenarios.new_application(w.firm, ApplicationKind.LICENCE, actor=w.principal)
     w.person_row = KeyIndividual.objects.create(
         application=w.draft,
         role="ceo",
@@ -174,6 +177,7 @@ def build_world() -> World:
     )
     w.alert = screening.screen_subject(suspect)[0]
     w.colleague_membership = contributor_membership
+    w.firm.refresh_from_db()
 
     w.kwargs = {
         # Web URL parameters, by the segment before them (see OBJECT_OF in the matrix).

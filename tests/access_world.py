@@ -7,9 +7,12 @@ import datetime
 import hashlib
 from pathlib import Path
 
+import pytest
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import TestCase, override_settings
 from django.utils import timezone
 
 from aml import screening
@@ -214,3 +217,25 @@ def finish_world(w: World) -> World:
     assert w.certificate is not None, "granting the NOC issues a certificate (on commit)"
     w.kwargs["certificate"] = w.certificate.code
     return w
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Firm A's objects and everybody, made once; rolled back when the module ends."""
+    root = tmp_path_factory.mktemp("access")
+    settings = override_settings(
+        MEDIA_ROOT=str(root / "media"),
+        PORTAL_SIGNING_KEY_PATH=str(root / "signing.pem"),
+        PORTAL_SIGNING_KEY_AUTOCREATE=True,
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    )
+    with django_db_blocker.unblock(), settings:
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                w = build_world()
+            yield finish_world(w)
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
-from django.test import TestCase, override_settings
 from django.urls import URLResolver, get_resolver, reverse
 
 from licensing.models import Firm
 from portal.audit.models import AuditEvent
+from tests import access_world
 
 pytestmark = pytest.mark.django_db
+world = access_world.world  # the module's fixture: one world, rolled back at the end
 
 FIRM_ROLES = ("principal", "submitter", "contributor")
 STAFF = ("officer", "approver", "aml_officer", "supervisor", "administrator")
@@ -267,31 +267,7 @@ def test_every_access_entry_still_matches_a_url():
     assert not stale, f"ACCESS entries that match no URL any more; remove them: {stale}"
 
 
-# --- One world for the module --------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Firm A's objects and everybody, made once; rolled back when the module ends."""
-    from tests.access_world import build_world, finish_world
-
-    root = tmp_path_factory.mktemp("access")
-    settings = override_settings(
-        MEDIA_ROOT=str(root / "media"),
-        PORTAL_SIGNING_KEY_PATH=str(root / "signing.pem"),
-        PORTAL_SIGNING_KEY_AUTOCREATE=True,
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-    )
-    with django_db_blocker.unblock(), settings:
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            with TestCase.captureOnCommitCallbacks(execute=True):
-                w = build_world()
-            yield finish_world(w)
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+# --- One world for the module (tests.access_world.world) ----------------------------------
 
 
 @pytest.fixture(autouse=True)

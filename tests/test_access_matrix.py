@@ -248,10 +248,16 @@ def rule_key(key: str) -> str | None:
 
 
 def suggestion(key: str, route: str) -> str:
-    params = re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", route)
-    args = {a or b: "?" for a, b in params}
-    hint = f"args={args}" if args else ""
-    return f'    "{key}": public|anonymous_only|signed_in|firm(...)|staff(...)({hint}),  # /{route}'
+    """A line to paste into ACCESS, with a first guess at the class (check it)."""
+    params = [a or b for a, b in re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", route)]
+    args = "args={" + ", ".join(f'"{p}": "?"' for p in params) + "}" if params else ""
+    guess = (
+        "staff" if route.startswith("staff/") else "signed_in" if route.startswith("accounts/") else "firm"
+    )
+    return (
+        f'    "{key}": {guess}({args}),  # /{route} -- or public(), anonymous_only(), signed_in(), '
+        "firm(*roles), staff(*callers); args name World.kwargs keys (tests/access_world.py)"
+    )
 
 
 def test_every_url_has_an_access_class():

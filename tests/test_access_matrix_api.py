@@ -140,8 +140,14 @@ OPERATIONS = _operations()
 
 
 def suggestion(method: str, path: str) -> str:
-    args = ", ".join(f'"{name}": ?' for name in re.findall(r"{(\w+)}", path))
-    return f'    ("{method}", "{path}"): public|firm|staff(...)(args={{{args}}}),'
+    """A line to paste into API_ACCESS, with a first guess at the class (check it)."""
+    params = re.findall(r"{(\w+)}", path)
+    args = "args={" + ", ".join(f'"{p}": "?"' for p in params) + "}" if params else ""
+    guess = "firm" if path.startswith("/api/v1/firm/") else "staff"
+    return (
+        f'    ("{method}", "{path}"): {guess}({args}),  # or public(), firm(needs=True), staff(*callers); '
+        "args name World.kwargs keys (tests/access_world.py)"
+    )
 
 
 def test_every_operation_has_an_access_class():
@@ -204,7 +210,7 @@ def _cases():
                 continue  # the same answer for everybody: three kinds of caller are enough
             if op.kind == "firm" and caller == "firm_session":
                 continue  # firm A's principal signed in: as token_a (and covered by the web matrix)
-            yield pytest.param(method, path, caller, id=f"{method} {path} {caller}")
+            yield pytest.param(method, path, caller, id=f"{method}:{path}:{caller}")
 
 
 @pytest.fixture(autouse=True)

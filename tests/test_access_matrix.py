@@ -215,7 +215,7 @@ ACCESS: dict[str, Rule] = {
     "api_schema": public(),
     "api_docs": public(),
     "api-*": Rule("api"),
-    "^api/": Rule("api"),
+    "^api/": public(ok=(404,)),  # anything else under /api/: a problem document
     # The Django admin: every view is wrapped by admin.site.admin_view.
     "admin:*": django_admin(),
     "admin/*": django_admin(),  # unnamed admin URLs (redirects, the catch-all)

@@ -241,3 +241,19 @@ def test_api_access(world, method, path, caller):
     if outcome == "refused":
         assert response["Content-Type"].startswith("application/problem+json"), where
         assert AuditEvent.objects.count() == events, f"{where}: a refused request changed something"
+
+
+def test_a_supervisor_approving_with_an_empty_body_is_refused_not_validated(world):
+    """Found by the matrix: the staff actions validated the body (400) or the state (409) before
+    the role, telling a caller who may not act how to shape the request."""
+    client = client_for(world, "supervisor")
+    response = client.post(f"/api/v1/applications/{world.case.pk}/approve/", {}, format="json")
+    assert response.status_code == 403, response.content
+    assert "staff role" in response.json()["detail"]
+
+
+def test_a_contributor_submitting_through_the_api_is_told_the_role_needed(world):
+    client = client_for(world, "contributor")
+    response = client.post(f"/api/v1/firm/applications/{world.draft.pk}/submit/", {}, format="json")
+    assert response.status_code == 403, response.content
+    assert "contributor" in response.json()["detail"] and "principal" in response.json()["detail"]

@@ -13,15 +13,17 @@ A view declares, per action name:
 from rest_framework import permissions
 from rest_framework.exceptions import PermissionDenied
 
-from licensing.permissions import can_for_firm
+from licensing.permissions import can_for_firm, can_with_perm
 
 
 class ActionPermission(permissions.BasePermission):
     def has_permission(self, request, view):
         action = getattr(view, "action", None)
         perms = getattr(view, "action_perms", {}).get(action)
-        if perms and not any(request.user.has_perm(p) for p in perms):
-            raise PermissionDenied("Your staff role does not include this action.")
+        if perms:
+            answers = [can_with_perm(request.user, perm) for perm in perms]
+            if not any(allowed for allowed, _reason in answers):
+                raise PermissionDenied(answers[0][1])  # the reason, translated
         capability = getattr(view, "action_capabilities", {}).get(action)
         if capability:
             allowed, reason = can_for_firm(request.user, getattr(request, "firm", None), capability)

@@ -31,6 +31,7 @@ from licensing.models import (
     KeyIndividual,
 )
 from licensing.models.applications import InformationRequestStatus
+from licensing.permissions import SUBMIT, WITHDRAW
 from licensing.sections import (
     DOCUMENTS,
     KEY_INDIVIDUALS,
@@ -62,6 +63,7 @@ from portal.deadlines.models import Audience, Deadline
 from portal.errors import RuleBroken, TransitionNotPossible
 from portal.notifications.models import Notification
 
+from .action_permissions import ActionPermission
 from .base import FirmViewSet
 from .serializers_firm import (
     AnswerSerializer,
@@ -227,6 +229,8 @@ def section_state(app, section) -> dict:
 )
 class FirmApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, FirmViewSet):
     serializer_class = ApplicationSerializer
+    permission_classes = [*FirmViewSet.permission_classes, ActionPermission]
+    action_capabilities = {"submit": SUBMIT, "withdraw": WITHDRAW}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request.firm

@@ -23,6 +23,7 @@ from licensing.services.applications import (
 from licensing.services.firms import firm_lift_suspension, firm_revoke, firm_suspend
 from licensing.staff import queries as staff_queries
 
+from .action_permissions import ActionPermission
 from .base import Pagination, StaffViewSet
 from .serializers_staff import (
     AmlRegisterSerializer,
@@ -42,6 +43,9 @@ from .serializers_staff import (
 )
 
 TAG = "staff"
+# The permissions the case actions' transitions need (licensing.models.applications).
+REVIEW = "licensing.review_application"
+DECIDE = "licensing.decide_application"
 QUEUE_SLUGS = [q.slug for q in staff_queries.QUEUES]
 
 
@@ -101,6 +105,16 @@ def _expected(body) -> str | None:
 @extend_schema_view(retrieve=extend_schema(summary="A case: the application and its review", tags=[TAG]))
 class CaseViewSet(StaffViewSet):
     """Applications as cases (drafts are the firm's own and are never shown here)."""
+
+    permission_classes = [*StaffViewSet.permission_classes, ActionPermission]
+    action_perms = {
+        "start_review": [REVIEW],
+        "request_information": [REVIEW],
+        "recommend": [REVIEW],
+        "approve": [DECIDE],
+        "refuse": [DECIDE],
+        "send_back": [DECIDE],
+    }
 
     serializer_class = CaseDetailSerializer
     pagination_class = None
@@ -217,6 +231,9 @@ class CaseViewSet(StaffViewSet):
 class FirmSupervisionViewSet(StaffViewSet):
     """Supervisory actions on a firm (approvers: the `supervise_firm` permission)."""
 
+    permission_classes = [*StaffViewSet.permission_classes, ActionPermission]
+    action_perms = {name: ["licensing.supervise_firm"] for name in ("suspend", "lift_suspension", "revoke")}
+
     serializer_class = FirmBriefSerializer
     pagination_class = None
 
@@ -248,6 +265,9 @@ class FirmSupervisionViewSet(StaffViewSet):
 
 class AmlRegistrationViewSet(StaffViewSet):
     """The AML officer's decisions on a firm's goAML registration."""
+
+    permission_classes = [*StaffViewSet.permission_classes, ActionPermission]
+    action_perms = {name: ["aml.verify_amlregistration"] for name in ("register", "return_for_remedy")}
 
     serializer_class = AmlRegistrationSerializer
     pagination_class = None

@@ -313,7 +313,8 @@ def application_withdraw_view(request, pk):
     app = application_for(request, pk)
     can_withdraw, why_not = can_for_firm(request.user, app.firm, WITHDRAW)
     withdrawable = app.status in (ApplicationStatus.DRAFT, *OPEN_STATUSES)
-    form = WithdrawForm(request.POST or None)
+    # Bound on every POST (an empty one too), so a refusal below has a form to attach to.
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and can_withdraw and withdrawable and form.is_valid():
         try:
             application_withdraw(
@@ -325,6 +326,7 @@ def application_withdraw_view(request, pk):
             messages.success(request, _("Your application was withdrawn."))
             return redirect("application_status", pk=app.pk)
     elif request.method == "POST" and not (can_withdraw and withdrawable):
+        form.is_valid()  # add_error needs the cleaned data; the answer is the refusal either way
         form.add_error(None, why_not or _("This application can no longer be withdrawn."))
     tag_value, label = applicant_status(app)
     return render(

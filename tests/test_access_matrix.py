@@ -112,6 +112,7 @@ ACCESS: dict[str, Rule] = {
     "certificate_lookup": public(),
     "certificate_verify": public(args={"code": "certificate"}),
     "certificate_public_key": public(),
+    "certificate_public_keys": public(),
     "certificate_download": firm(args={"code": "certificate"}, also=STAFF),
     "call_detail": public(args={"pk": "call"}),
     "deadlines_ics": public(args={"token": "ics"}),  # the token is the credential

@@ -348,5 +348,14 @@ PORTAL_SIGNING_KEY_PATH = env_str(
     "PORTAL_SIGNING_KEY_PATH", str(VAR_DIR / "certificate-signing-key.pem") if DEBUG else ""
 )
 PORTAL_SIGNING_KEY_AUTOCREATE = DEBUG  # development only: create the key above if missing
+
+# --- Audit anchors (portal.audit.anchoring; docs/adr/0008) ----------------------------------
+# The chain's head, signed daily with the key above and written outside the database through
+# Django's storage API: a folder by default; replace the backend to use an object store.
+PORTAL_AUDIT_ANCHOR_DIR = Path(env_str("PORTAL_AUDIT_ANCHOR_DIR", str(VAR_DIR / "audit-anchors")))
+PORTAL_AUDIT_ANCHOR_STORAGE = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(PORTAL_AUDIT_ANCHOR_DIR)},
+}
 # Only the API benchmark (bench/api_register.py) sets this: it adds a bare comparison view.
 PORTAL_BENCH_URLS = env_bool("PORTAL_BENCH_URLS", False)

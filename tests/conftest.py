@@ -49,6 +49,10 @@ def _staff_auth_clock(request, monkeypatch, settings):
 def _media_in_tmp(settings, tmp_path):
     """Uploaded documents, certificates and the dev signing key go to a per-test folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PORTAL_AUDIT_ANCHOR_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "audit-anchors")},
+    }
 
 
 @pytest.fixture

@@ -148,6 +148,10 @@ def test_wrong_second_factor_codes_are_limited_too(client, officer):
     response = client.post(reverse("mfa_authenticate"), {"code": good})
     assert SESSION_KEY not in client.session
     assert "Too many failed" in response.content.decode()
+    failures = AuditEvent.objects.filter(action="auth.second_factor_failed")
+    assert failures.count() == KEY_LIMIT
+    assert {e.object_id for e in failures} == {str(officer.pk)}
+    assert not AuditEvent.objects.filter(action="auth.login_succeeded").exists()
 
 
 # --- The Django admin signs in through the same form -----------------------------------------

@@ -3,6 +3,7 @@
 - every successful sign-in: `auth.login_succeeded`, the person as actor and object;
 - every failed password check (sign-in and re-authentication): `auth.login_failed`, with no
   actor; the object is the account when the identifier names one;
+- every wrong second-factor code: `auth.second_factor_failed` (the object is the account);
 - the first refusal once the failed-sign-in limit is reached: `auth.login_locked`;
 - API token lockouts: `auth.api_token_locked` (portal.api.lockout).
 
@@ -66,6 +67,19 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     )
 
 
+def on_second_factor_failed(sender, request, user, authenticator, reauthentication=False, **kwargs):
+    """A wrong authenticator or recovery code, after a correct password (or at re-authentication)."""
+    from portal.audit.chain import record
+
+    record(
+        actor=None,
+        action="auth.second_factor_failed",
+        obj=user,
+        details={"type": str(authenticator.type), "reauthentication": bool(reauthentication)},
+        ip_address=_ip(request),
+    )
+
+
 def on_authentication_step(sender, request, method, user, **kwargs):
     """allauth checked a password or a second factor (sign-in or re-authentication)."""
     sessions.mark_authenticated(request)
@@ -94,10 +108,14 @@ def record_login_locked(request, credentials: dict) -> None:
 
 def connect() -> None:
     from allauth.account.signals import authentication_step_completed
+    from allauth.mfa.signals import authentication_failed as second_factor_failed
     from django.contrib.auth.signals import user_logged_in, user_login_failed
 
     user_logged_in.connect(on_login, dispatch_uid="portal.accounts.security.on_login")
     user_login_failed.connect(on_login_failed, dispatch_uid="portal.accounts.security.on_login_failed")
+    second_factor_failed.connect(
+        on_second_factor_failed, dispatch_uid="portal.accounts.security.on_second_factor_failed"
+    )
     authentication_step_completed.connect(
         on_authentication_step, dispatch_uid="portal.accounts.security.on_authentication_step"
     )

@@ -2,6 +2,7 @@
 and PORTAL_STAFF_SESSION_HOURS after signing in; a decision needs an authentication no older
 than PORTAL_STAFF_REAUTH_MINUTES, asked for again (password or second factor) when stale."""
 
+import re
 import time
 
 import pytest
@@ -14,6 +15,7 @@ from rest_framework.test import APIClient
 from licensing.models import ApplicationStatus, Firm, Noc
 from portal.accounts import sessions
 from portal.audit.models import AuditEvent
+from tests.conftest import totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -125,6 +127,9 @@ def test_a_stale_sign_in_is_asked_for_the_password_and_the_decision_then_goes_th
 
     page = client.get(response["Location"])
     assert page.status_code == 200
+    html = page.content.decode()
+    assert "Decisions need a sign-in from the last 15 minutes" in html
+    assert "portal.css" in html  # drawn in the portal's layout
     wrong = client.post(response["Location"], {"password": "not-my-password"})
     assert wrong.status_code == 200
     assert not Noc.objects.filter(application=app).exists()
@@ -203,3 +208,16 @@ def test_the_clock_for_decisions_restarts_at_re_authentication(client, approver,
     assert not sessions.recently_authenticated(request)
     sessions.mark_authenticated(request)
     assert sessions.recently_authenticated(request)
+
+
+@pytest.mark.stale_auth
+def test_a_stale_sign_in_may_confirm_with_the_authenticator_code_instead(client, make_app, approver):
+    app = make_app(ApplicationStatus.AWAITING_DECISION)
+    client.force_login(approver)
+    response = client.post(decide_url(app), GRANT)
+    page = client.get(response["Location"]).content.decode()
+    mfa_link = re.search(r'href="(/accounts/2fa/reauthenticate/[^"]*)"', page).group(1).replace("&amp;", "&")
+    assert "next=" in mfa_link
+    done = client.post(mfa_link, {"code": totp_code()})
+    assert done.status_code == 302 and done["Location"] == reverse("staff_case", args=[app.pk])
+    assert Noc.objects.filter(application=app).exists()

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.accounts.sessions.StaffSessionPolicyMiddleware",
     "portal.accounts.mfa.StaffMfaRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.audit.context.AuditContextMiddleware",
@@ -151,7 +152,27 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = env_str("ACCOUNT_EMAIL_SUBJECT_PREFIX", "[VARA portal] ")
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+ACCOUNT_RATE_LIMITS = {"login_failed": env_str("PORTAL_LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/15m/key")}
+
+# --- Sign-in hardening (portal.accounts.security; docs/adr/0008) ---------------------------
+# Argon2 first: new passwords use it, older hashes are upgraded at the next successful sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Staff sessions end after this long without a request, and this long after signing in.
+PORTAL_STAFF_IDLE_MINUTES = env_int("PORTAL_STAFF_IDLE_MINUTES", 30)
+PORTAL_STAFF_SESSION_HOURS = env_int("PORTAL_STAFF_SESSION_HOURS", 12)
+# A decision (grant, refuse, send back, reverse, suspend, lift, revoke) needs a sign-in or a
+# re-authentication (password or second factor) no older than this.
+PORTAL_STAFF_REAUTH_MINUTES = env_int("PORTAL_STAFF_REAUTH_MINUTES", 15)
+# Failed API token attempts per client address before that address is locked out (429).
+PORTAL_API_TOKEN_FAILURE_LIMIT = env_int("PORTAL_API_TOKEN_FAILURE_LIMIT", 10)
+PORTAL_API_TOKEN_LOCKOUT_MINUTES = env_int("PORTAL_API_TOKEN_LOCKOUT_MINUTES", 15)
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 
 # Two-factor authentication (TOTP + recovery codes), mandatory for regulator staff.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -324,6 +345,15 @@ PORTAL_SIGNING_KEY_PATH = env_str(
     "PORTAL_SIGNING_KEY_PATH", str(VAR_DIR / "certificate-signing-key.pem") if DEBUG else ""
 )
 PORTAL_SIGNING_KEY_AUTOCREATE = DEBUG  # development only: create the key above if missing
+
+# --- Audit anchors (portal.audit.anchoring; docs/adr/0008) ----------------------------------
+# The chain's head, signed daily with the key above and written outside the database through
+# Django's storage API: a folder by default; replace the backend to use an object store.
+PORTAL_AUDIT_ANCHOR_DIR = Path(env_str("PORTAL_AUDIT_ANCHOR_DIR", str(VAR_DIR / "audit-anchors")))
+PORTAL_AUDIT_ANCHOR_STORAGE = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(PORTAL_AUDIT_ANCHOR_DIR)},
+}
 # Only the API benchmark (bench/api_register.py) sets this: it adds a bare comparison view.
 PORTAL_BENCH_URLS = env_bool("PORTAL_BENCH_URLS", False)
 

@@ -28,9 +28,31 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _staff_auth_clock(request, monkeypatch, settings):
+    """Sign-ins (force_login included) count as fresh authentication for decisions. In tests
+    marked `stale_auth` every sign-in's authentication is dated PORTAL_STAFF_REAUTH_MINUTES + 1
+    minutes back (the session itself stays alive); re-authenticating makes it fresh again."""
+    if request.node.get_closest_marker("stale_auth"):
+        from portal.accounts import sessions
+
+        real_mark_login = sessions.mark_login
+
+        def stale_mark_login(req, user):
+            real_mark_login(req, user)
+            if getattr(req, "session", None) is not None:
+                req.session[sessions.AUTH_AT] -= (settings.PORTAL_STAFF_REAUTH_MINUTES + 1) * 60
+
+        monkeypatch.setattr(sessions, "mark_login", stale_mark_login)
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded documents, certificates and the dev signing key go to a per-test folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PORTAL_AUDIT_ANCHOR_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "audit-anchors")},
+    }
 
 
 @pytest.fixture

@@ -106,7 +106,9 @@ class ApplicationAdmin(TransitionAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
             AnswerForm,
         ),
         Transition("recommend", _("Recommend"), services.application_recommend, RecommendForm),
-        Transition("decide", _("Decide"), services.application_decide, DecideForm, guard="approve"),
+        Transition(
+            "decide", _("Decide"), services.application_decide, DecideForm, guard="approve", decision=True
+        ),
         Transition("withdraw", _("Withdraw"), services.application_withdraw, ReasonForm),
     )
 

@@ -77,10 +77,18 @@ class FirmAdmin(TransitionAdminMixin, ChangedFieldsOnlyMixin, NeverDeleteMixin, 
 
     transition_id_kwarg = "firm_id"
     transitions = (
-        Transition("suspend", _("Suspend"), firm_services.firm_suspend, ReasonForm),
-        Transition("lift_suspension", _("Lift suspension"), firm_services.firm_lift_suspension, ReasonForm),
-        Transition("revoke", _("Revoke"), firm_services.firm_revoke, ReasonForm),
-        Transition("surrender", _("Record surrender"), firm_services.firm_surrender, ReasonForm),
+        Transition("suspend", _("Suspend"), firm_services.firm_suspend, ReasonForm, decision=True),
+        Transition(
+            "lift_suspension",
+            _("Lift suspension"),
+            firm_services.firm_lift_suspension,
+            ReasonForm,
+            decision=True,
+        ),
+        Transition("revoke", _("Revoke"), firm_services.firm_revoke, ReasonForm, decision=True),
+        Transition(
+            "surrender", _("Record surrender"), firm_services.firm_surrender, ReasonForm, decision=True
+        ),
     )
 
     @admin.display(boolean=True, description=_("may operate"))

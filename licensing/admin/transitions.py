@@ -23,6 +23,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from portal.accounts.reauth import require_recent_authentication
 from portal.errors import DomainError
 from portal.transitions import unmet_conditions, why_not
 
@@ -45,6 +46,8 @@ class Transition:
     form_class: type[forms.Form]
     guard: str = ""
     to_kwargs: Callable[[dict], dict] = dict
+    # A decision: needs a sign-in or re-authentication within PORTAL_STAFF_REAUTH_MINUTES.
+    decision: bool = False
 
     def fsm_method(self, obj):
         return getattr(obj, self.guard or self.name)
@@ -195,6 +198,8 @@ class TransitionAdminMixin:
 
     def _transition_page(self, request, transition, objs, *, done_url, single):
         status = 200
+        if request.method == "POST" and transition.decision:
+            require_recent_authentication(request)  # allauth asks, then replays this POST
         if request.method == "POST":
             form = transition.form_class(request.POST)
             if form.is_valid():

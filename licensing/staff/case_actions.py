@@ -67,6 +67,9 @@ class StaffAction:
     states: tuple[str, ...] = ()
     rule: Callable | None = None
     irreversible: bool = False
+    # A decision: the person must have signed in or re-authenticated within
+    # PORTAL_STAFF_REAUTH_MINUTES (portal.accounts.reauth).
+    decision: bool = False
     # Shown (disabled) in these states while the model lacks `transition`.
 
     # --- Where it applies and who may take it.
@@ -213,6 +216,7 @@ APPLICATION_ACTIONS: tuple[StaffAction, ...] = (
         application_decide,
         transition="approve",
         irreversible=True,
+        decision=True,
     ),
     StaffAction(
         "reverse_decision",
@@ -227,6 +231,7 @@ APPLICATION_ACTIONS: tuple[StaffAction, ...] = (
         application_reverse_decision,
         transition="reverse_decision",
         irreversible=True,
+        decision=True,
     ),
 )
 
@@ -244,6 +249,7 @@ FIRM_ACTIONS: tuple[StaffAction, ...] = (
         target=FIRM,
         transition="suspend",
         irreversible=True,
+        decision=True,
     ),
     StaffAction(
         "lift_suspension",
@@ -255,6 +261,7 @@ FIRM_ACTIONS: tuple[StaffAction, ...] = (
         target=FIRM,
         transition="lift_suspension",
         irreversible=True,
+        decision=True,
     ),
     StaffAction(
         "revoke",
@@ -269,6 +276,7 @@ FIRM_ACTIONS: tuple[StaffAction, ...] = (
         target=FIRM,
         transition="revoke",
         irreversible=True,
+        decision=True,
     ),
 )
 

@@ -9,6 +9,7 @@ def portal_context(request):
     context = {
         "PORTAL_NAME": settings.PORTAL_NAME,
         "PORTAL_REGULATOR_NAME": settings.PORTAL_REGULATOR_NAME,
+        "PORTAL_STAFF_REAUTH_MINUTES": settings.PORTAL_STAFF_REAUTH_MINUTES,
     }
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:

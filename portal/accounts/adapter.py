@@ -1,4 +1,5 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 
@@ -11,3 +12,14 @@ class AccountAdapter(DefaultAccountAdapter):
         if user.is_authenticated and user.is_regulator_staff and not user.memberships.exists():
             return reverse("staff_queues")
         return super().get_login_redirect_url(request)
+
+    def pre_authenticate(self, request, **credentials):
+        """allauth refuses a sign-in once the failed-sign-in limit is reached (the same
+        message whether or not the account exists); the lockout goes into the audit trail."""
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            from portal.accounts.security import record_login_locked
+
+            record_login_locked(request, credentials)
+            raise

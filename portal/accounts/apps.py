@@ -11,3 +11,7 @@ class AccountsConfig(AppConfig):
         from portal.accounts.roles import sync_staff_groups
 
         post_migrate.connect(sync_staff_groups, dispatch_uid="accounts.sync_staff_groups")
+
+        from portal.accounts import security
+
+        security.connect()

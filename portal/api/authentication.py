@@ -16,6 +16,7 @@ from rest_framework import authentication, exceptions
 
 from licensing.models import FirmMembership, FirmRole
 
+from . import lockout
 from .models import ApiToken
 from .services import hash_key, split_key
 
@@ -29,13 +30,19 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).split()
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
-        if len(header) != 2:
-            raise exceptions.AuthenticationFailed(_("Send the header as: Authorization: Token <key>."))
+        # Too many failed attempts from this address: refused before the token is looked at.
+        lockout.check(request)
         try:
-            key = header[1].decode("ascii")
-        except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed(_("The token is not valid.")) from None
-        return self.authenticate_key(key)
+            if len(header) != 2:
+                raise exceptions.AuthenticationFailed(_("Send the header as: Authorization: Token <key>."))
+            try:
+                key = header[1].decode("ascii")
+            except UnicodeDecodeError:
+                raise exceptions.AuthenticationFailed(_("The token is not valid.")) from None
+            return self.authenticate_key(key)
+        except exceptions.AuthenticationFailed:
+            lockout.failed(request)
+            raise
 
     def authenticate_key(self, key: str):
         prefix = split_key(key)

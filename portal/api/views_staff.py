@@ -22,6 +22,7 @@ from licensing.services.applications import (
 )
 from licensing.services.firms import firm_lift_suspension, firm_revoke, firm_suspend
 from licensing.staff import queries as staff_queries
+from portal.accounts.reauth import require_recent_authentication_api
 
 from .action_permissions import ActionPermission
 from .base import Pagination, StaffViewSet
@@ -181,6 +182,7 @@ class CaseViewSet(StaffViewSet):
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         case_id = self._case_id(pk)
+        require_recent_authentication_api(request)
         body = ApproveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -216,6 +218,7 @@ class CaseViewSet(StaffViewSet):
 
     def _decide(self, request, pk, outcome):
         case_id = self._case_id(pk)
+        require_recent_authentication_api(request)
         body = DecideSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         application_decide(
@@ -242,6 +245,7 @@ class FirmSupervisionViewSet(StaffViewSet):
 
     def _act(self, request, pk, service):
         firm = self.get_object()
+        require_recent_authentication_api(request)
         body = ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         service(actor=request.user, firm_id=firm.pk, reason=body.validated_data["reason"])

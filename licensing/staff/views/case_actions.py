@@ -22,6 +22,7 @@ from licensing.staff.access import staff_required
 from licensing.staff.case_actions import APPLICATION, FIRM, get_action
 from licensing.staff.views.case import get_case
 from licensing.web.views.application import add_domain_errors
+from portal.accounts.reauth import require_recent_authentication
 from portal.dates import local_today
 from portal.errors import CaseChanged, DomainError
 
@@ -51,6 +52,10 @@ def _action_page(request, action, obj, *, back_url):
         raise PermissionDenied
     form_kwargs = action.form_kwargs(obj)
     status = 200
+    if request.method == "POST" and action.decision:
+        # Stale sign-in: allauth keeps this POST, asks for the password or second factor,
+        # then replays it, so nothing typed is lost.
+        require_recent_authentication(request)
     if request.method == "POST":
         form = action.form_class(request.POST, **form_kwargs)
         if form.is_valid():

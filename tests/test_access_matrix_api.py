@@ -229,8 +229,8 @@ def test_api_access(world, method, path, caller):
         assert value is not None, f"{method} {path}: say in API_ACCESS what {param!r} is (args=...)"
         url = url.replace("{" + param + "}", str(world.kwargs.get(value, value)))
     outcome, statuses = expected(op, method, caller, scoped=bool(params))
+    client = client_for(world, caller)  # a session sign-in is itself audited: count after it
     events = AuditEvent.objects.count()
-    client = client_for(world, caller)
     response = getattr(client, method.lower())(url, {} if method in WRITES else None, format="json")
     where = f"{method} {url} as {caller}"
     body = response.content[:300]

@@ -39,6 +39,8 @@ import api_register
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var" / "load"
 TARGET_P95_MS = 300
+# The sessions are signed with it: the seeding process and gunicorn must share it.
+SECRET_KEY = "load-test-only-secret-key-not-for-production-0123456789"  # noqa: S105
 
 
 def parse_args():
@@ -71,7 +73,7 @@ def server_env(args, url: str) -> dict:
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "load-test-only-secret-key-not-for-production-0123456789",
+        "DJANGO_SECRET_KEY": SECRET_KEY,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "0",  # no TLS proxy in front here
         "DJANGO_STATIC_ROOT": str(VAR / "static"),
@@ -92,6 +94,7 @@ def prepare(args, url: str) -> None:
         {
             "DATABASE_URL": url,
             "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "DJANGO_SECRET_KEY": SECRET_KEY,
             "PORTAL_VAR_DIR": str(VAR / "var"),
             "LOG_LEVEL": "WARNING",
         }

@@ -122,6 +122,16 @@ class SignedIn(HttpUser):
         self.client.cookies.set(PEOPLE["session_cookie"], person["session"])
         self.client.cookies.set(PEOPLE["csrf_cookie"], person["csrf"])
 
+    def get(self, path: str, *, name: str, params=None):
+        """A page of a signed-in person: 200, not a redirect to the sign-in page."""
+        with self.client.get(
+            path, params=params, name=name, allow_redirects=False, catch_response=True
+        ) as response:
+            if response.status_code == 200:
+                response.success()
+            else:
+                response.failure(f"{response.status_code} {response.headers.get('Location', '')}")
+
     def post(self, path: str, data: dict, *, name: str, files=None):
         """A form POST; a redirect (302) is the success of a form, anything else a failure."""
         with self.client.post(
@@ -152,19 +162,19 @@ class FirmUser(SignedIn):
 
     @task(3)
     def task_list(self):
-        self.client.get(f"/applications/{self.app}/", name="/applications/[id]/")
+        self.get(f"/applications/{self.app}/", name="/applications/[id]/")
 
     @task(4)
     def edit_section(self):
         key = random.choice(list(SECTIONS))
         path = f"/applications/{self.app}/sections/{key}/"
-        self.client.get(path, name="/applications/[id]/sections/[key]/")
+        self.get(path, name="/applications/[id]/sections/[key]/")
         self.post(path, {**SECTIONS[key], "action": "draft"}, name="POST /applications/[id]/sections/[key]/")
 
     @task(1)
     def upload(self):
         path = f"/applications/{self.app}/documents/"
-        self.client.get(path, name="/applications/[id]/documents/")
+        self.get(path, name="/applications/[id]/documents/")
         self.uploads += 1
         pdf = small_pdf(self.uploads)
         self.post(
@@ -176,7 +186,7 @@ class FirmUser(SignedIn):
 
     @task(1)
     def dashboard(self):
-        self.client.get("/dashboard/", name="/dashboard/")
+        self.get("/dashboard/", name="/dashboard/")
 
 
 class Staff(SignedIn):
@@ -193,12 +203,12 @@ class Staff(SignedIn):
     @task(4)
     def queue(self):
         params = {"queue": random.choice(QUEUES)} if random.random() < 0.7 else {"page": 2}
-        self.client.get("/staff/", params=params, name="/staff/?queue=[tab]")
+        self.get("/staff/", params=params, name="/staff/?queue=[tab]")
 
     @task(4)
     def case(self):
-        self.client.get(f"/staff/cases/{random.choice(self.cases)}/", name="/staff/cases/[id]/")
+        self.get(f"/staff/cases/{random.choice(self.cases)}/", name="/staff/cases/[id]/")
 
     @task(1)
     def dashboard(self):
-        self.client.get("/staff/dashboard/", name="/staff/dashboard/")
+        self.get("/staff/dashboard/", name="/staff/dashboard/")

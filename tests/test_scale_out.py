@@ -3,7 +3,8 @@ PostgreSQL database and Redis (docs/DEPLOY.md, "Scaling out").
 
 A firm user signs in on web A and submits an application there; a case officer signs in on
 web B (password and second factor), finds the case in the queue and starts the review; the
-firm's session works on web B too; the public register and the API answer the same on both.
+firm's session works on web B too; the public register (whose results both cached before the
+firm was on it) and the API answer the same on both.
 Then a deadline sweep is triggered several times at once (beat ticks every second and a burst
 of sweep tasks is queued) so that both workers compete for the due reminders, and every
 reminder, notification and e-mail exists exactly once.
@@ -169,6 +170,12 @@ def test_two_web_processes_two_workers_and_one_beat_lose_and_duplicate_nothing(
         web.wait_ready()
     web_a, web_b = webs
 
+    # The register, read (and cached) on both before the firm is on it.
+    search = "/register/?q=scale+out"
+    for web in webs:
+        before = Client(web.port).get(search)
+        assert before.status == 200 and "No firm matches your search." in before.text
+
     # --- A firm user on web A edits a section and submits.
     firm_a = Client(web_a.port)
     sign_in(firm_a, principal.email)
@@ -206,8 +213,9 @@ def test_two_web_processes_two_workers_and_one_beat_lose_and_duplicate_nothing(
 
     # --- The public register, its firm page and the API answer alike on both.
     firm.refresh_from_db()
-    register = [Client(web.port).get(f"/register/?q={firm.reference_number}") for web in webs]
-    assert all(r.status == 200 and firm.legal_name in r.text for r in register), register
+    # The submission put the firm on the register: the pages cached before are replaced on both.
+    register = [Client(web.port).get(search) for web in webs]
+    assert all(r.status == 200 and firm.reference_number in r.text for r in register), register
     pages = [Client(web.port).get(f"/register/{firm.reference_number}/") for web in webs]
     assert all(p.status == 200 and firm.legal_name in p.text for p in pages), pages
     api = [Client(web.port).get(f"/api/v1/register/?search={firm.reference_number}") for web in webs]

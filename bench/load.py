@@ -83,6 +83,11 @@ def server_env(args, url: str) -> dict:
         "PORTAL_SIGNING_KEY_PATH": str(VAR / "signing.pem"),
         "PORTAL_API_THROTTLE_ANON": "1000000/minute",
         "LOG_LEVEL": "WARNING",
+        # Locust's users keep their connection between pages, as browsers do, and read a page
+        # for up to 10 s: with gunicorn's default of 5 s the server closes idle connections just
+        # as a user sends the next request on it (a reset, which browsers survive by retrying).
+        # In production the TLS proxy holds the visitors' connections.
+        "GUNICORN_KEEPALIVE": os.environ.get("GUNICORN_KEEPALIVE", "15"),
         "GUNICORN_ACCESS_LOG": str(VAR / "access.log"),
         "GUNICORN_ERROR_LOG": str(VAR / "error.log"),
     }

@@ -29,6 +29,7 @@ What it does:
 import argparse
 import csv
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -145,6 +146,23 @@ def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
     sys.exit("gunicorn did not answer /healthz within 60 s")
 
 
+def server_cpu_seconds(process: subprocess.Popen) -> float:
+    """CPU seconds (user + system) used so far by gunicorn's master, its live workers and the
+    workers it has already replaced (GUNICORN_MAX_REQUESTS)."""
+    import psutil  # a dependency of Locust
+
+    master = psutil.Process(process.pid)
+    ended = master.cpu_times()
+    total = ended.children_user + ended.children_system
+    for proc in [master, *master.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def run_locust(args, port: int) -> int:
     prefix = VAR / "locust"
     command = [
@@ -172,7 +190,7 @@ def run_locust(args, port: int) -> int:
     return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode  # noqa: S603
 
 
-def report(args, load_before: str, load_after: str) -> bool:
+def report(args, load_before: str, load_after: str, cpu: dict) -> bool:
     with (VAR / "locust_stats.csv").open() as f:
         rows = list(csv.DictReader(f))
     total = next(r for r in rows if r["Name"] == "Aggregated")
@@ -185,6 +203,12 @@ def report(args, load_before: str, load_after: str) -> bool:
     print(f"requests/s    {float(total['Requests/s']):.1f}")
     print(f"p50 / p95 / p99   {total['50%']} / {total['95%']} / {total['99%']} ms")
     print(f"errors        {errors}")
+    wall = cpu["wall"]
+    print(
+        f"CPU over {wall:.0f} s: portal (gunicorn) {cpu['server']:.0f} s = {cpu['server'] / wall:.2f} cores, "
+        f"Locust {cpu['locust']:.0f} s = {cpu['locust'] / wall:.2f} cores (the machine has {os.cpu_count()})"
+    )
+    print(f"portal CPU per request: {1000 * cpu['server'] / max(1, int(total['Request Count'])):.1f} ms")
     print("slowest by p95:")
     named = sorted((r for r in rows if r["Name"] != "Aggregated"), key=lambda r: -float(r["95%"]))
     for row in named[:8]:
@@ -209,11 +233,21 @@ def main():
     try:
         api_register.get(port, "/register/")  # warm each worker's first request a little
         load_before = load_average()
+        server_before = server_cpu_seconds(process)
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.monotonic()
         run_locust(args, port)
+        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = {
+            "wall": time.monotonic() - started,
+            "server": server_cpu_seconds(process) - server_before,
+            "locust": (children_after.ru_utime + children_after.ru_stime)
+            - (children_before.ru_utime + children_before.ru_stime),
+        }
         load_after = load_average()
     finally:
         api_register.stop(process)  # its whole process group
-    sys.exit(0 if report(args, load_before, load_after) else 1)
+    sys.exit(0 if report(args, load_before, load_after, cpu) else 1)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,7 @@ def parse_args():
     parser.add_argument("--firms", type=int, default=3000, help="firms on the register")
     parser.add_argument("--cases", type=int, default=2000, help="applications in the staff workspace")
     parser.add_argument("--firm-users", type=int, default=150, help="firm users, each with a draft")
+    parser.add_argument("--audit-events", type=int, default=400_000, help="audit trail to seed")
     parser.add_argument("--database", default="portal_load")
     parser.add_argument("--reuse", action="store_true", help="keep the database if it exists")
     parser.add_argument(
@@ -109,7 +110,9 @@ def prepare(args, url: str) -> None:
     import load_seed
 
     if api_register.prepare_database(url, reuse=args.reuse, marker="load"):
-        load_seed.seed(firms=args.firms, cases=args.cases, firm_users=args.firm_users)
+        load_seed.seed(
+            firms=args.firms, cases=args.cases, firm_users=args.firm_users, audit_events=args.audit_events
+        )
     else:
         import django
 

@@ -18,6 +18,9 @@ What it does:
    REDIS_URL or --cache-url when given); workers and threads are gunicorn.conf.py's defaults
    unless GUNICORN_WORKERS / GUNICORN_THREADS are set. Only the anonymous API throttle is
    raised: every visitor here comes from 127.0.0.1, which in production would be one person.
+   Each request comes on a new connection, as from the TLS proxy in production (nginx opens
+   one per request to its upstream by default), so gunicorn's keep-alive timeout and worker
+   recycling never cut a connection a user is about to reuse.
 4. Runs Locust headless (bench/locustfile.py) for --run-time with --users users spawned at
    --spawn-rate per second, then prints requests per second, the median, 95th and 99th
    percentile response times, the error count, and the machine's load average (other work
@@ -85,11 +88,6 @@ def server_env(args, url: str) -> dict:
         "PORTAL_SIGNING_KEY_PATH": str(VAR / "signing.pem"),
         "PORTAL_API_THROTTLE_ANON": "1000000/minute",
         "LOG_LEVEL": "WARNING",
-        # Locust's users keep their connection between pages, as browsers do, and read a page
-        # for up to 10 s: with gunicorn's default of 5 s the server closes idle connections just
-        # as a user sends the next request on it (a reset, which browsers survive by retrying).
-        # In production the TLS proxy holds the visitors' connections.
-        "GUNICORN_KEEPALIVE": os.environ.get("GUNICORN_KEEPALIVE", "15"),
         "GUNICORN_ACCESS_LOG": str(VAR / "access.log"),
         "GUNICORN_ERROR_LOG": str(VAR / "error.log"),
     }

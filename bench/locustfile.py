@@ -4,7 +4,7 @@
 
 Three kinds of user, in the proportions of a working day (weights 6 : 3 : 1, so 200 users
 are about 120 visitors, 60 firm users and 20 staff), each waiting 3-10 s between pages as a
-person reading them does:
+person reading them does, each request on a new connection as the TLS proxy sends it:
 
 - **visitors** search the public register (names, trading names, reference numbers; stage
   and activity filters; later pages), open firm pages, and call the register API;
@@ -69,11 +69,22 @@ def small_pdf(n: int) -> bytes:
     )
 
 
-class Visitor(HttpUser):
+class PortalUser(HttpUser):
+    """Every request on a new connection, as the TLS proxy sends them to gunicorn in
+    production: a user never reuses a connection that gunicorn closed in the meantime (its
+    keep-alive timeout, or a worker replaced after GUNICORN_MAX_REQUESTS)."""
+
+    abstract = True
+    wait_time = between(3, 10)
+
+    def on_start(self):
+        self.client.headers["Connection"] = "close"
+
+
+class Visitor(PortalUser):
     """Anyone on the internet reading the public register."""
 
     weight = 6
-    wait_time = between(3, 10)
 
     @task(4)
     def search(self):
@@ -114,7 +125,7 @@ class Visitor(HttpUser):
         self.client.get("/", name="/")
 
 
-class SignedIn(HttpUser):
+class SignedIn(PortalUser):
     abstract = True
 
     def sign_in(self, person: dict) -> None:
@@ -152,9 +163,9 @@ class FirmUser(SignedIn):
     """A firm's principal working on its draft application."""
 
     weight = 3
-    wait_time = between(3, 10)
 
     def on_start(self):
+        super().on_start()
         person = next(_FIRM_USERS)
         self.sign_in(person)
         self.app = person["application"]
@@ -193,9 +204,9 @@ class Staff(SignedIn):
     """A case officer or approver working the queues."""
 
     weight = 1
-    wait_time = between(3, 10)
 
     def on_start(self):
+        super().on_start()
         person = next(_STAFF)
         self.sign_in(person)
         self.cases = person["cases"]

@@ -31,6 +31,11 @@ def unbind_request_id(token: contextvars.Token) -> None:
     _request_id.reset(token)
 
 
+def clear_request_id(**kwargs) -> None:
+    """On request_finished: lines logged between requests carry no request's id."""
+    _request_id.set(NO_REQUEST)
+
+
 class RequestIdFilter(logging.Filter):
     """Adds ``record.request_id`` (the current request's, unless the caller gave one)."""
 

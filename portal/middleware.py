@@ -9,8 +9,11 @@ import re
 import uuid
 
 from django.conf import settings
+from django.core.signals import request_finished
 
-from portal.logs import bind_request_id, unbind_request_id
+from portal.logs import bind_request_id, clear_request_id
+
+request_finished.connect(clear_request_id, dispatch_uid="portal.logs.clear_request_id")
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # An incoming id is kept only when it is a plain token (nginx's $request_id is 32 hex digits):
@@ -37,11 +40,10 @@ class RequestIdMiddleware:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = incoming if _SAFE_REQUEST_ID.fullmatch(incoming) else new_request_id()
         request.request_id = request_id
-        token = bind_request_id(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            unbind_request_id(token)
+        # Cleared when the response is finished (portal.logs.clear_request_id on request_finished),
+        # not here: Django logs "Not Found" and other responses after the middleware has returned.
+        bind_request_id(request_id)
+        response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
         return response
 

@@ -56,9 +56,11 @@ def page(browser, live_server):
     problems = []
     page.on(
         "console",
-        lambda message: problems.append(f"{page.url}: {message.text}")
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            problems.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
     )
     page.on("pageerror", lambda error: problems.append(f"{page.url}: JavaScript error: {error}"))
     yield page

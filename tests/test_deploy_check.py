@@ -2,6 +2,7 @@
 in a process of their own from the variables docs/DEPLOY.md gives (DEBUG off, a real secret key,
 the public host, HTTPS behind the proxy, the signing key)."""
 
+import json
 import os
 import secrets
 import subprocess
@@ -64,3 +65,28 @@ def test_the_deploy_check_fails_when_production_hardening_is_switched_off(tmp_pa
     assert result.returncode != 0
     assert "security.W004" in result.stderr
     assert "licensing.W001" in result.stderr
+
+
+LOG_PROBE = """
+import django, logging
+django.setup()
+logging.getLogger("portal.probe").warning("typed by a user: %s", 'x\\n{"level": "CRITICAL"}')
+"""
+
+
+def test_production_logs_are_one_json_object_per_line(tmp_path):
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", LOG_PROBE],
+        cwd=ROOT,
+        env=production_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    record = json.loads(lines[0])
+    assert record["logger"] == "portal.probe" and record["level"] == "WARNING"
+    assert record["message"] == 'typed by a user: x\n{"level": "CRITICAL"}'
+    assert record["request_id"] == "-"

@@ -3,7 +3,8 @@
 Every page a journey visits is checked with axe-core; any violation fails the test.
 Screenshots of each checked page go to test-artifacts/ (kept by CI as evidence). A page
 that breaks the Content-Security-Policy (a blocked script, style or image: Chromium reports it
-on the console) or throws a JavaScript error fails the test that opened it.
+on the console), gets a Permissions-Policy Chromium does not understand, or throws a JavaScript
+error fails the test that opened it.
 """
 
 import os

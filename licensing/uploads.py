@@ -249,8 +249,15 @@ def _inspect_zip(uploaded_file, name: str) -> str:
     return "zip"
 
 
-def _scan(uploaded_file, name: str) -> None:
+# Set on a file clamd found clean, to the SHA-256 it had: a form that checks its files before
+# calling the service (which checks them again) sends each file to the scanner once.
+_SCANNED_CLEAN = "_portal_scanned_clean_sha256"
+
+
+def _scan(uploaded_file, name: str, sha256: str) -> None:
     """Refuse `uploaded_file` unless clamd says it is clean."""
+    if getattr(uploaded_file, _SCANNED_CLEAN, None) == sha256:
+        return
     uploaded_file.seek(0)
     try:
         signature = antivirus.scan(uploaded_file.chunks())
@@ -271,6 +278,7 @@ def _scan(uploaded_file, name: str) -> None:
             )
             % {"name": name, "signature": signature}
         )
+    setattr(uploaded_file, _SCANNED_CLEAN, sha256)
 
 
 def check_upload(uploaded_file, *, max_bytes: int | None = None) -> CheckedUpload:
@@ -344,7 +352,7 @@ def check_upload(uploaded_file, *, max_bytes: int | None = None) -> CheckedUploa
     if read == 0:
         raise UploadRefused(_("%(name)s is empty.") % {"name": name})
     if antivirus.configured():
-        _scan(uploaded_file, name)
+        _scan(uploaded_file, name, digest.hexdigest())
     return CheckedUpload(
         display_name=name,
         content_type=claimed.content_type,

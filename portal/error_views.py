@@ -77,6 +77,19 @@ def permission_denied(request, exception=None):
     return _page(request, 403, "403.html")
 
 
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a form sent without its token (often a page left open too long)."""
+    logger.warning("CSRF check failed: %s", reason)
+    if _is_api(request):
+        return _problem(
+            request,
+            403,
+            "csrf-failed",
+            _("The request was refused because its CSRF token is missing or wrong."),
+        )
+    return _page(request, 403, "403_csrf.html")
+
+
 @requires_csrf_token
 def page_not_found(request, exception=None):
     if _is_api(request):

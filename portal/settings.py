@@ -178,6 +178,7 @@ PORTAL_API_TOKEN_FAILURE_LIMIT = env_int("PORTAL_API_TOKEN_FAILURE_LIMIT", 10)
 PORTAL_API_TOKEN_LOCKOUT_MINUTES = env_int("PORTAL_API_TOKEN_LOCKOUT_MINUTES", 15)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "portal.error_views.csrf_failure"  # the portal's 403 page, with the request id
 
 # Two-factor authentication (TOTP + recovery codes), mandatory for regulator staff.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

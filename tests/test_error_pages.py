@@ -112,3 +112,13 @@ def test_an_error_page_that_cannot_render_falls_back_to_a_minimal_page(anonymous
     assert_no_traceback(page)
     missing = anonymous.get("/no-such-page/")
     assert missing.status_code == 404 and f"Reference: {missing['X-Request-ID']}" in missing.content.decode()
+
+
+def test_a_form_without_its_csrf_token_gets_the_portals_403_page():
+    browser = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    response = browser.post("/accounts/login/", {"login": "a@b.example", "password": "x"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "The form could not be sent" in page
+    assert f"quote this reference: {response['X-Request-ID']}" in page
+    assert "unsafe-inline" not in response["Content-Security-Policy"]

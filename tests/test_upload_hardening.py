@@ -180,6 +180,15 @@ def test_a_clean_file_is_streamed_to_the_scanner_and_accepted(settings):
     assert clamd.streams == [content]
 
 
+def test_a_file_checked_twice_is_scanned_once(settings):
+    same = SimpleUploadedFile("plan.pdf", pdf_bytes("clean"))
+    with fake_clamd(settings) as clamd:
+        check_upload(same)
+        check_upload(same)  # as the answer form does before the service checks again
+        check_upload(SimpleUploadedFile("plan.pdf", pdf_bytes("clean")))
+    assert len(clamd.streams) == 2
+
+
 def test_an_infected_file_is_refused_naming_the_signature(settings):
     with fake_clamd(settings):
         with pytest.raises(UploadRefused) as refused:
@@ -282,6 +291,33 @@ def test_the_web_form_refuses_an_archive(client, settings, app, principal):
     response = post_form(client, app, "accounts.pdf", tar_gz_archive())
     assert ARCHIVE_MESSAGE.format(name="accounts.pdf") in response.content.decode()
     assert not Document.objects.exists()
+
+
+def test_an_answer_with_an_infected_attachment_changes_nothing(client, settings, make_app, principal):
+    from licensing.models import Application, ApplicationStatus, InformationRequest, InformationRequestStatus
+
+    asked = make_app(ApplicationStatus.INFORMATION_REQUESTED)
+    ir = InformationRequest.objects.get(application=asked, status=InformationRequestStatus.OPEN)
+    client.force_login(principal)
+    with fake_clamd(settings) as clamd:
+        response = client.post(
+            reverse("information_request_detail", args=[asked.pk, ir.pk]),
+            {
+                "response": "See attached.",
+                "doc_type": "response",
+                "files": [
+                    SimpleUploadedFile("ok.pdf", pdf_bytes("clean")),
+                    SimpleUploadedFile("evil.pdf", infected_pdf()),
+                ],
+            },
+        )
+    assert response.status_code == 200
+    assert (
+        "evil.pdf contains a virus or other malicious software (Eicar-Signature)" in response.content.decode()
+    )
+    assert len(clamd.streams) == 2
+    assert Application.objects.get(pk=asked.pk).status == ApplicationStatus.INFORMATION_REQUESTED
+    assert not Document.objects.exists() and not stored_files(settings)
 
 
 @pytest.fixture

@@ -126,4 +126,6 @@ def ping() -> dict:
             reply = _read_reply(sock)
     except (OSError, ValueError, ScannerUnavailable) as error:
         return {"ok": False, "error": error.__class__.__name__}
-    return {"ok": reply == "PONG"} if reply == "PONG" else {"ok": False, "error": "UnexpectedReply"}
+    if reply != "PONG":
+        return {"ok": False, "error": "UnexpectedReply"}
+    return {"ok": True}

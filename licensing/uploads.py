@@ -196,8 +196,6 @@ def _looks_like(kind: str) -> str:
         "jpeg": _("it looks like a JPEG image"),
         "docx": _("it looks like a Word document"),
         "xlsx": _("it looks like an Excel workbook"),
-        "zip": _("it looks like a ZIP archive"),
-        "archive": _("it looks like a compressed archive"),
         "exe": _("it looks like a program"),
     }.get(kind, "")
 

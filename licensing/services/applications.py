@@ -31,7 +31,7 @@ from licensing.permissions import EDIT, SUBMIT, can_decide, can_for_firm
 from licensing.services.common import require_reason
 from licensing.services.firms import change_stage
 from portal.audit.chain import record
-from portal.dates import add_months, local_today
+from portal.dates import add_months, local_today, long_datetime
 from portal.deadlines import services as deadlines
 from portal.deadlines.models import DeadlineKind, DeadlineStatus
 from portal.errors import FourEyesViolation, NotFound, NotPermitted, RuleBroken
@@ -109,7 +109,7 @@ def _send_acknowledgement(app_id: int) -> None:
         % {
             "kind": app.get_kind_display(),
             "firm": app.firm.legal_name,
-            "when": timezone.localtime(app.submitted_at).strftime("%d %B %Y %H:%M"),
+            "when": long_datetime(app.submitted_at),
             "ref": app.reference,
         },
         from_email=settings.DEFAULT_FROM_EMAIL,

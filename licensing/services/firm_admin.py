@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from licensing.models import Firm, FirmMembership, FirmRole, ForeignLicence, Invitation
 from licensing.permissions import EDIT, MANAGE_MEMBERS, can_for_firm
 from portal.audit.chain import record
+from portal.dates import long_date, long_datetime
 from portal.errors import NotFound, NotPermitted, RuleBroken, TransitionNotPossible
 from portal.transitions import lock
 
@@ -294,7 +295,7 @@ def _send_invitation(invitation_id: int, link: str) -> None:
         "portal": settings.PORTAL_NAME,
         "email": invitation.email,
         "link": link,
-        "expires": timezone.localtime(invitation.expires_at).strftime("%d %B %Y %H:%M"),
+        "expires": long_datetime(invitation.expires_at),
     }
     send_mail(
         subject=_("%(inviter)s invited you to act for %(firm)s") % values,
@@ -392,7 +393,7 @@ def invitation_problem(invitation: Invitation | None, user) -> str:
         return _("This invitation has already been used.")
     if invitation.expires_at <= timezone.now():
         return _("This invitation expired on %(date)s. Ask %(firm)s to send you a new one.") % {
-            "date": timezone.localtime(invitation.expires_at).strftime("%d %B %Y"),
+            "date": long_date(invitation.expires_at),
             "firm": invitation.firm.legal_name,
         }
     if user is None or not user.is_authenticated:

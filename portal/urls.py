@@ -38,3 +38,9 @@ urlpatterns = [
     path("", include("portal.notifications.urls")),
     path("", include("licensing.web.urls")),
 ]
+
+# Generic error pages with the request's correlation id (problem documents under /api/).
+handler400 = "portal.error_views.bad_request"
+handler403 = "portal.error_views.permission_denied"
+handler404 = "portal.error_views.page_not_found"
+handler500 = "portal.error_views.server_error"

@@ -218,6 +218,9 @@ CACHE_URL = env_str("CACHE_URL", "")
 CACHES = runtime.caches(CACHE_URL)
 # How long the staff dashboard's figures are reused (seconds; 0 computes them on every view).
 PORTAL_DASHBOARD_CACHE_SECONDS = env_int("PORTAL_DASHBOARD_CACHE_SECONDS", 60)
+# The longest a rendered page of public register results is reused (seconds; 0: never). Any
+# change to the register replaces them at once (licensing/register/cache.py).
+PORTAL_REGISTER_CACHE_SECONDS = env_int("PORTAL_REGISTER_CACHE_SECONDS", 300)
 
 # Celery: Redis when REDIS_URL is set; otherwise kombu's filesystem transport, which needs
 # no server, so `make run` works on a bare laptop.

@@ -1,0 +1,90 @@
+"""English and Urdu (ADR 0010): the switcher, each person's saved language, right to left,
+the public pages in Urdu, amounts and dates for the locale, e-mails in the recipient's
+language, identifiers kept left to right."""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.urls import reverse
+
+from licensing.models import FirmMembership, FirmRole
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+COOKIE = settings.LANGUAGE_COOKIE_NAME
+PASSWORD = "correct-horse-battery-staple"
+
+
+def switch(client, language, next_url="/"):
+    return client.post(reverse("set_language"), {"language": language, "next": next_url})
+
+
+def html_tag(html: str) -> str:
+    return re.search(r"<html[^>]*>", html).group(0)
+
+
+# --- The switcher and the saved language ---------------------------------------------------
+
+
+def test_every_page_has_the_switcher_and_english_is_the_default(client):
+    html = client.get(reverse("register_index")).content.decode()
+    assert f'action="{reverse("set_language")}"' in html
+    assert html_tag(html) == '<html lang="en" dir="ltr">'
+
+
+def test_switching_signed_out_sets_the_language_cookie_for_a_year(client):
+    response = switch(client, "ur", reverse("register_index"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("register_index")
+    assert response.cookies[COOKIE].value == "ur"
+    assert int(response.cookies[COOKIE]["max-age"]) == 365 * 24 * 3600
+    html = client.get(reverse("register_index")).content.decode()
+    assert html_tag(html) == '<html lang="ur" dir="rtl">'
+    assert "عوامی رجسٹر" in html  # "Public register" in the navigation
+
+
+def test_switching_signed_in_saves_the_preferred_language(client, principal):
+    client.force_login(principal)
+    switch(client, "ur", reverse("dashboard"))
+    principal.refresh_from_db()
+    assert principal.preferred_language == "ur"
+    switch(client, "en")
+    principal.refresh_from_db()
+    assert principal.preferred_language == "en"
+
+
+def test_a_language_the_portal_does_not_offer_is_not_saved(client, principal):
+    client.force_login(principal)
+    switch(client, "fr")
+    principal.refresh_from_db()
+    assert principal.preferred_language == ""
+
+
+def test_signing_in_applies_the_saved_language_on_a_new_browser(client, firm):
+    user = UserFactory(email="urdu@firm.example", preferred_language="ur")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    FirmMembership.objects.create(firm=firm, user=user, role=FirmRole.SUBMITTER)
+    client.cookies[COOKIE] = "en"  # the browser was last used in English
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.cookies[COOKIE].value == "ur"
+    html = client.get(response["Location"]).content.decode()
+    assert html_tag(html) == '<html lang="ur" dir="rtl">'
+
+
+def test_the_saved_language_wins_over_the_browser_while_signed_in(client, principal):
+    principal.preferred_language = "ur"
+    principal.save()
+    client.force_login(principal)
+    html = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert html_tag(html) == '<html lang="ur" dir="rtl">'
+
+
+def test_the_admin_has_the_switcher_and_turns_right_to_left(client, administrator):
+    client.force_login(administrator)
+    client.cookies[COOKIE] = "ur"
+    html = client.get(reverse("admin:index")).content.decode()
+    assert f'action="{reverse("set_language")}"' in html
+    assert 'dir="rtl"' in html_tag(html)

@@ -88,3 +88,56 @@ def test_the_admin_has_the_switcher_and_turns_right_to_left(client, administrato
     html = client.get(reverse("admin:index")).content.decode()
     assert f'action="{reverse("set_language")}"' in html
     assert 'dir="rtl"' in html_tag(html)
+
+
+# --- Amounts and dates ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "amount", "currency", "shown"),
+    [
+        ("en", "123456789", "PKR", "PKR 12,34,56,789.00"),
+        ("en", "123456789.5", "USD", "USD 123,456,789.50"),
+        ("en", "100000", "PKR", "PKR 1,00,000.00"),
+        ("ur", "123456789", "PKR", "12,34,56,789.00 روپے"),
+        ("ur", "2500000", "USD", "2,500,000.00 امریکی ڈالر"),
+        ("en", "12,5 lakh", "PKR", "12,5 lakh"),  # a half-typed draft answer is shown as typed
+    ],
+)
+def test_amounts_are_grouped_in_lakhs_for_rupees_and_named_in_the_language(language, amount, currency, shown):
+    from django.utils import translation
+
+    from portal.money import format_money
+
+    with translation.override(language):
+        assert format_money(amount, currency) == shown
+
+
+def test_the_money_filter_isolates_the_amount():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    template = Template("{% load languages %}{{ amount|money:'PKR' }}")
+    with translation.override("ur"):
+        html = template.render(Context({"amount": 1234567}))
+    assert html == '<bdi class="money">12,34,567.00 روپے</bdi>'
+
+
+def test_urdu_dates_and_numbers_use_the_urdu_format_module():
+    import datetime
+
+    from django.utils import formats, translation
+
+    with translation.override("ur"):
+        assert formats.date_format(datetime.date(2026, 12, 6)) == "6 دسمبر 2026"
+        assert formats.number_format(123456789, use_l10n=True, force_grouping=True) == "12,34,56,789"
+        assert formats.get_format("FIRST_DAY_OF_WEEK") == 1
+    with translation.override("en"):
+        assert formats.date_format(datetime.date(2026, 12, 6)) == "Dec. 6, 2026"
+
+
+def test_identifiers_are_isolated_left_to_right():
+    from django.template import Context, Template
+
+    html = Template("{% load languages %}{{ value|ltr }}").render(Context({"value": "<LEI 5493>"}))
+    assert html == '<bdi dir="ltr" class="ltr-value">&lt;LEI 5493&gt;</bdi>'

@@ -2,10 +2,14 @@
 
 - `{{ firm.lei|ltr }}`: an identifier (reference number, LEI, CNIC, certificate number, e-mail
   address) isolated left to right, so Urdu text around it cannot reorder its characters.
+- `{{ amount|money:currency }}`: an amount with its currency, grouped for the active language
+  (see `portal.money`).
 """
 
 from django import template
 from django.utils.html import format_html
+
+from portal.money import money_html
 
 register = template.Library()
 
@@ -16,3 +20,8 @@ def ltr(value):
     if value is None or value == "":
         return ""
     return format_html('<bdi dir="ltr" class="ltr-value">{}</bdi>', value)
+
+
+@register.filter
+def money(amount, currency=""):
+    return money_html(amount, currency)

@@ -141,3 +141,42 @@ def test_identifiers_are_isolated_left_to_right():
 
     html = Template("{% load languages %}{{ value|ltr }}").render(Context({"value": "<LEI 5493>"}))
     assert html == '<bdi dir="ltr" class="ltr-value">&lt;LEI 5493&gt;</bdi>'
+
+
+# --- E-mails in the recipient's language ---------------------------------------------------
+
+
+def test_a_notification_email_is_worded_in_the_recipients_language(principal):
+    from portal.notifications.models import Notification
+    from portal.notifications.services import build_email
+
+    principal.preferred_language = "ur"
+    principal.save()
+    notification = Notification.objects.create(user=principal, subject="S", body="B", link="/dashboard/")
+    message = build_email(notification)
+    assert "پورٹل میں کھولیں" in message.body  # "Open in the portal:"
+    html = message.alternatives[0][0]
+    assert '<html lang="ur" dir="rtl">' in html
+    principal.preferred_language = "en"
+    principal.save()
+    assert "Open in the portal:" in build_email(notification).body
+
+
+def test_the_acknowledgement_is_sent_in_the_signers_language_whatever_the_request_was(make_app, mailoutbox):
+    from django.utils import timezone, translation
+    from django.utils.formats import date_format
+
+    from licensing.services.applications import _send_acknowledgement
+
+    app = make_app("submitted")
+    signer = app.declaration_signed_by
+    signer.preferred_language = "ur"
+    signer.save()
+    with translation.override("en"):
+        _send_acknowledgement(app.pk)
+    message = mailoutbox[-1]
+    assert message.subject.startswith("ہمیں آپ کی درخواست")
+    assert app.reference in message.subject
+    with translation.override("ur"):
+        urdu_month = date_format(timezone.localtime(app.submitted_at), "F")
+    assert urdu_month in message.body  # the date in Urdu too, not an English month name

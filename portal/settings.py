@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.accounts.language.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.accounts.sessions.StaffSessionPolicyMiddleware",
@@ -132,6 +133,11 @@ USE_I18N = True
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ur", _("Urdu"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language switcher's choice is remembered for a year; a signed-in person's is also saved
+# on them (User.preferred_language, ADR 0010). Dates and amounts: portal/formats/<lang>/.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+FORMAT_MODULE_PATH = ["portal.formats"]
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -219,6 +225,9 @@ CACHE_URL = env_str("CACHE_URL", "")
 CACHES = runtime.caches(CACHE_URL)
 # How long the staff dashboard's figures are reused (seconds; 0 computes them on every view).
 PORTAL_DASHBOARD_CACHE_SECONDS = env_int("PORTAL_DASHBOARD_CACHE_SECONDS", 60)
+# The longest a rendered page of public register results is reused (seconds; 0: never). Any
+# change to the register replaces them at once (licensing/register/cache.py).
+PORTAL_REGISTER_CACHE_SECONDS = env_int("PORTAL_REGISTER_CACHE_SECONDS", 300)
 
 # Celery: Redis when REDIS_URL is set; otherwise kombu's filesystem transport, which needs
 # no server, so `make run` works on a bare laptop.

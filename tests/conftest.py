@@ -12,6 +12,17 @@ from portal.accounts.roles import StaffRole
 from tests.factories import FirmFactory, MembershipFactory, UserFactory
 
 
+def pytest_configure(config):
+    """`pytest` alone works on a fresh clone: build the git-ignored .mo from the .po when it is
+    missing or older (`make test` has built it already; ADR 0010)."""
+    from django.utils.translation import trans_real
+
+    from portal.catalogue import compile_stale
+
+    if compile_stale():
+        trans_real._translations = {}  # a catalogue loaded before the compile is read again
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Real hashers are slow on purpose; tests create many users."""
@@ -179,3 +190,7 @@ def outsider(other_firm):
 @pytest.fixture
 def activities(db):
     return list(Activity.objects.filter(code__in=["exchange", "custody"]))
+
+
+# Fixtures that start real processes (Celery workers and beat, gunicorn): tests/processes.py.
+from tests.processes import redis_client, workers  # noqa: E402, F401

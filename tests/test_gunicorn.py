@@ -12,29 +12,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.processes import GUNICORN, production_env
+
 ROOT = Path(__file__).resolve().parents[1]
 PORT = int(os.environ.get("PORTAL_TEST_GUNICORN_PORT", "8440"))
-GUNICORN = Path(sys.executable).with_name("gunicorn")
-
-
-def production_env(tmp_path: Path) -> dict:
-    """A production configuration on a throw-away SQLite database and folders."""
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH")
-    return {
-        **{k: v for k, v in os.environ.items() if k in keep},
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "test-secret-key-for-the-gunicorn-test-only-0123456789abcdef",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "PORTAL_VAR_DIR": str(tmp_path / "var"),
-        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
-        "PORTAL_SIGNING_KEY_PATH": str(tmp_path / "signing.pem"),
-        "GUNICORN_BIND": f"127.0.0.1:{PORT}",
-        "GUNICORN_WORKERS": "2",
-        "GUNICORN_THREADS": "2",
-        "GUNICORN_ACCESS_LOG": str(tmp_path / "access.log"),
-        "GUNICORN_ERROR_LOG": str(tmp_path / "error.log"),
-    }
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -69,7 +50,7 @@ def test_default_workers_are_twice_the_cores_plus_one_capped():
 
 
 def test_collectstatic_and_gunicorn_serve_healthz_and_a_hashed_static_file(tmp_path):
-    env = production_env(tmp_path)
+    env = production_env(tmp_path, PORT)
     collected = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
         cwd=ROOT,

@@ -34,15 +34,20 @@ from portal.errors import DomainError, TransitionNotPossible
 PAGE_SIZE = 50
 VERIFY_PERMISSION = "aml.verify_amlregistration"
 
-HISTORY_LABELS = {
-    "amlregistration.save": gettext_lazy("saved answers"),
-    "amlregistration.submit": gettext_lazy("submitted the registration for verification"),
-    "amlregistration.return_for_remedy": gettext_lazy("returned the registration with remedial actions"),
-    "amlregistration.register": gettext_lazy("registered the firm with the AML system"),
-    "amlregistration.remove_evidence": gettext_lazy("removed an evidence document"),
-    "document.upload": gettext_lazy("uploaded an evidence document"),
-    "firm.register_aml": gettext_lazy("the firm's stage became AML-registered"),
+# Whole clauses (details may follow after a colon), so that a translation can put the person
+# where its grammar wants them.
+HISTORY_SENTENCES = {
+    "amlregistration.save": gettext_lazy("%(actor)s saved answers"),
+    "amlregistration.submit": gettext_lazy("%(actor)s submitted the registration for verification"),
+    "amlregistration.return_for_remedy": gettext_lazy(
+        "%(actor)s returned the registration with remedial actions"
+    ),
+    "amlregistration.register": gettext_lazy("%(actor)s registered the firm with the AML system"),
+    "amlregistration.remove_evidence": gettext_lazy("%(actor)s removed an evidence document"),
+    "document.upload": gettext_lazy("%(actor)s uploaded an evidence document"),
+    "firm.register_aml": gettext_lazy("The firm's stage became AML-registered"),
 }
+OTHER_EVENT = gettext_lazy("%(actor)s: %(action)s")
 
 
 def _registration(pk) -> AmlRegistration:
@@ -62,7 +67,9 @@ def registration_history(registration) -> list[AuditEvent]:
     )
     history = list(events.with_people().order_by("seq"))
     for event in history:
-        event.label = HISTORY_LABELS.get(event.action, event.action)
+        actor = (event.actor.get_full_name() if event.actor else "") or event.actor_label
+        sentence = HISTORY_SENTENCES.get(event.action, OTHER_EVENT)
+        event.sentence = str(sentence) % {"actor": actor, "action": event.action}
     return history
 
 

@@ -245,3 +245,20 @@ def test_the_certificate_pdf_is_bilingual_with_an_embedded_urdu_font(licensed):
     visual = _visual("عدم اعتراض سرٹیفکیٹ (NOC)")
     assert "(NOC)" in visual  # brackets mirrored back round the English term
     assert any("\ufb50" <= ch <= "\ufefc" for ch in visual)  # letters joined (presentation forms)
+
+
+# --- What the packages say, in Urdu --------------------------------------------------------
+
+
+def test_allauths_sign_in_error_is_shown_in_urdu(client):
+    client.cookies[COOKIE] = "ur"
+    response = client.post(reverse("account_login"), {"login": "nobody@firm.example", "password": "wrong"})
+    assert "آپ کا درج کردہ ای میل پتہ یا پاس ورڈ درست نہیں ہے۔" in response.content.decode()
+
+
+def test_an_api_error_title_follows_accept_language(client):
+    body = client.get("/api/v1/firm/", HTTP_ACCEPT_LANGUAGE="ur").json()
+    assert body["title"] == "تصدیقی اسناد فراہم نہیں کی گئیں۔"
+    assert client.get("/api/v1/firm/", HTTP_ACCEPT_LANGUAGE="en").json()["title"] == (
+        "Authentication credentials were not provided."
+    )

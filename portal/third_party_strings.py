@@ -87,5 +87,4 @@ REST_FRAMEWORK = [
     gettext_noop('"{input}" is not a valid choice.'),
     gettext_noop("Date has wrong format. Use one of these formats instead: {format}."),
     gettext_noop("Invalid page."),
-    gettext_noop("The submitted data is not valid."),
 ]

@@ -262,3 +262,13 @@ def test_an_api_error_title_follows_accept_language(client):
     assert client.get("/api/v1/firm/", HTTP_ACCEPT_LANGUAGE="en").json()["title"] == (
         "Authentication credentials were not provided."
     )
+
+
+def test_the_language_chosen_before_signing_in_is_saved_for_someone_without_one(client, firm):
+    user = UserFactory(email="new@firm.example")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    FirmMembership.objects.create(firm=firm, user=user, role=FirmRole.SUBMITTER)
+    switch(client, "ur", reverse("account_login"))
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    user.refresh_from_db()
+    assert user.preferred_language == "ur"

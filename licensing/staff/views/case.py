@@ -187,7 +187,8 @@ def _other_answers(section, app) -> list[dict]:
         return []
     known = {*section.form_class.base_fields, "licences"}
     return [
-        {"label": key.replace("_", " ").capitalize(), "lines": [{"text": str(value), "ltr": False}]}
+        # Named by the stored key itself (no wording exists for a field no form asks).
+        {"label": key, "key": True, "lines": [{"text": str(value), "ltr": False}]}
         for key, value in section.data(app).items()
         if key not in known and value not in (None, "", [])
     ]

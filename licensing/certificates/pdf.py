@@ -217,7 +217,10 @@ def render(payload: dict, *, verify_url: str, display_code: str, signature: str,
         (gettext_noop("Regulator reference"), firm["reference_number"] or "—"),
         (gettext_noop("LEI"), firm["lei"] or "—"),
         (payload["activities_label"], activities or "—"),
-        (gettext_noop("Conditions"), payload["conditions"] or "None"),
+        (
+            gettext_noop("Conditions"),
+            payload["conditions"] or _both(gettext_noop("None"), s["value"], VALUE_WIDTH),
+        ),
         (gettext_noop("Issued on"), payload["issued_on"]),
         (gettext_noop("Valid until"), payload["expires_on"]),
     ]

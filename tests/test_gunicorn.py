@@ -4,6 +4,7 @@ with DJANGO_DEBUG=0 behind a (simulated) TLS proxy."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -103,3 +104,5 @@ def test_collectstatic_and_gunicorn_serve_healthz_and_a_hashed_static_file(tmp_p
     access = (tmp_path / "access.log").read_text()
     assert '"GET /healthz HTTP/1.1" 200' in access
     assert "request_id=req-ops-1" in access
+    # Without the proxy's id, the access line has the one the portal made and answered with.
+    assert re.search(r'"GET /healthz HTTP/1.1" 301 .* request_id=[0-9a-f]{32}$', access, re.MULTILINE)

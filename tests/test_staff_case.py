@@ -180,8 +180,8 @@ def test_the_case_page_shows_everything_the_firm_submitted(client, firm, princip
         "aml-policy.docx",
         # the firm's stage history and the audit timeline
         "Firm's stage history",
-        "Application: submit",
-        "Application: start review",
+        "Submitted an application",
+        "Started reviewing an application",
         # notes and messages, clearly apart
         "Internal notes — staff only, never shown to the firm",
         "Messages to the firm — the firm sees these",
@@ -247,7 +247,7 @@ def test_what_the_firm_changed_since_the_last_look_is_flagged(client, firm, prin
     assert "New answer" in page
     assert "Board minutes attached." in page
     assert "New since your last review" in page  # the answer's document
-    assert "Document: upload" in page and "Application: answer information request" in page
+    assert "Uploaded a document" in page and "Answered an information request" in page
 
     page = client.get(case_url(app)).content.decode()  # looked again: nothing is new any more
     assert "New answer" not in page and "New since your last review" not in page
@@ -639,7 +639,8 @@ def test_granting_a_noc_issues_it_with_its_number_validity_and_conditions(
     assert noc.expires_on == add_months(local_today(), 4)
     assert noc.conditions == "No operations before licensing.\nMonthly reports."
     page = response.content.decode()
-    assert f"NOC {noc.number} issued" in page
+    expires = noc.expires_on
+    assert f"NOC {noc.number} issued, valid until {expires.day} {expires:%B} {expires.year}." in page
     assert "The case is now “Approved”." in page and "The firm&#x27;s stage is “NOC holder”." in page
     assert AuditEvent.objects.filter(action="application.approve", actor=approver).exists()
     assert AuditEvent.objects.filter(action="firm.grant_noc", actor=approver).exists()

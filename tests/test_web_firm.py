@@ -586,7 +586,7 @@ def test_activity_lists_who_did_what_newest_first(client, firm, principal, offic
     html = client.get(reverse("firm_activity")).content.decode()
     assert "changed the firm&#x27;s profile" in html
     assert "started reviewing an application" in html
-    assert "Submitted → Under review" in html
+    assert 'Submitted <span class="dir-arrow">→</span> Under review' in html
     assert principal.get_full_name() in html
     assert "The regulator" in html
     assert officer.email not in html

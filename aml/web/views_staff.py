@@ -34,15 +34,27 @@ from portal.errors import DomainError, TransitionNotPossible
 PAGE_SIZE = 50
 VERIFY_PERMISSION = "aml.verify_amlregistration"
 
-HISTORY_LABELS = {
-    "amlregistration.save": gettext_lazy("saved answers"),
-    "amlregistration.submit": gettext_lazy("submitted the registration for verification"),
-    "amlregistration.return_for_remedy": gettext_lazy("returned the registration with remedial actions"),
-    "amlregistration.register": gettext_lazy("registered the firm with the AML system"),
-    "amlregistration.remove_evidence": gettext_lazy("removed an evidence document"),
-    "document.upload": gettext_lazy("uploaded an evidence document"),
-    "firm.register_aml": gettext_lazy("the firm's stage became AML-registered"),
+# Whole sentences, the person's name a placeholder: translators may put it where their
+# language needs it (never "{actor} {label}" glued together).
+HISTORY_SENTENCES = {
+    "amlregistration.save": gettext_lazy("%(actor)s saved answers"),
+    "amlregistration.submit": gettext_lazy("%(actor)s submitted the registration for verification"),
+    "amlregistration.return_for_remedy": gettext_lazy(
+        "%(actor)s returned the registration with remedial actions"
+    ),
+    "amlregistration.register": gettext_lazy("%(actor)s registered the firm with the AML system"),
+    "amlregistration.remove_evidence": gettext_lazy("%(actor)s removed an evidence document"),
+    "document.upload": gettext_lazy("%(actor)s uploaded an evidence document"),
+    "firm.register_aml": gettext_lazy("The firm's stage became AML-registered"),
 }
+
+
+def history_sentence(event) -> str:
+    actor = (event.actor.get_full_name() if event.actor_id else "") or getattr(event, "actor_label", "")
+    sentence = HISTORY_SENTENCES.get(event.action)
+    if sentence is None:
+        return _("%(actor)s: %(action)s") % {"actor": actor, "action": event.action}
+    return str(sentence) % {"actor": actor} if "%(actor)s" in str(sentence) else str(sentence)
 
 
 def _registration(pk) -> AmlRegistration:
@@ -62,7 +74,7 @@ def registration_history(registration) -> list[AuditEvent]:
     )
     history = list(events.with_people().order_by("seq"))
     for event in history:
-        event.label = HISTORY_LABELS.get(event.action, event.action)
+        event.sentence = history_sentence(event)
     return history
 
 

@@ -6,7 +6,7 @@ from functools import partial
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from licensing import numbering
@@ -30,8 +30,9 @@ from licensing.models.authorisations import NocStatus
 from licensing.permissions import EDIT, SUBMIT, can_decide, can_for_firm
 from licensing.services.common import require_reason
 from licensing.services.firms import change_stage
+from portal.accounts.language import language_for
 from portal.audit.chain import record
-from portal.dates import add_months, local_today
+from portal.dates import add_months, local_today, long_datetime
 from portal.deadlines import services as deadlines
 from portal.deadlines.models import DeadlineKind, DeadlineStatus
 from portal.errors import FourEyesViolation, NotFound, NotPermitted, RuleBroken
@@ -103,18 +104,21 @@ def application_save_section(
 def _send_acknowledgement(app_id: int) -> None:
     app = Application.objects.select_related("firm", "declaration_signed_by").get(pk=app_id)
     recipient = app.declaration_signed_by
-    send_mail(
-        subject=_("We received your application %(ref)s") % {"ref": app.reference},
-        message=_("Your %(kind)s application for %(firm)s was received on %(when)s.\nReference: %(ref)s\n")
-        % {
-            "kind": app.get_kind_display(),
-            "firm": app.firm.legal_name,
-            "when": timezone.localtime(app.submitted_at).strftime("%d %B %Y %H:%M"),
-            "ref": app.reference,
-        },
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[recipient.email],
-    )
+    with translation.override(language_for(recipient)):  # in the signer's language (ADR 0010)
+        send_mail(
+            subject=_("We received your application %(ref)s") % {"ref": app.reference},
+            message=_(
+                "Your %(kind)s application for %(firm)s was received on %(when)s.\nReference: %(ref)s\n"
+            )
+            % {
+                "kind": app.get_kind_display(),
+                "firm": app.firm.legal_name,
+                "when": long_datetime(app.submitted_at),
+                "ref": app.reference,
+            },
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[recipient.email],
+        )
     deadlines.acknowledged(application_id=app_id)  # the receipt is the acknowledgement
 
 

@@ -17,15 +17,18 @@ from collections.abc import Callable
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from licensing.models import Firm, FirmMembership, FirmRole, ForeignLicence, Invitation
 from licensing.permissions import EDIT, MANAGE_MEMBERS, can_for_firm
+from portal.accounts.language import language_for
 from portal.audit.chain import record
+from portal.dates import long_date, long_datetime
 from portal.errors import NotFound, NotPermitted, RuleBroken, TransitionNotPossible
 from portal.transitions import lock
 
@@ -286,6 +289,13 @@ def foreign_licence_remove(*, actor, firm_id: int, licence_id: int) -> None:
 def _send_invitation(invitation_id: int, link: str) -> None:
     invitation = Invitation.objects.select_related("firm", "invited_by").get(pk=invitation_id)
     inviter = invitation.invited_by
+    # In the invited person's language when they already have an account, else the inviter's.
+    invitee = get_user_model().objects.filter(email__iexact=invitation.email).first()
+    with translation.override(language_for(invitee or inviter)):
+        _send_invitation_email(invitation, inviter, link)
+
+
+def _send_invitation_email(invitation, inviter, link: str) -> None:
     values = {
         "inviter": inviter.get_full_name(),
         "inviter_email": inviter.email,
@@ -294,7 +304,7 @@ def _send_invitation(invitation_id: int, link: str) -> None:
         "portal": settings.PORTAL_NAME,
         "email": invitation.email,
         "link": link,
-        "expires": timezone.localtime(invitation.expires_at).strftime("%d %B %Y %H:%M"),
+        "expires": long_datetime(invitation.expires_at),
     }
     send_mail(
         subject=_("%(inviter)s invited you to act for %(firm)s") % values,
@@ -392,7 +402,7 @@ def invitation_problem(invitation: Invitation | None, user) -> str:
         return _("This invitation has already been used.")
     if invitation.expires_at <= timezone.now():
         return _("This invitation expired on %(date)s. Ask %(firm)s to send you a new one.") % {
-            "date": timezone.localtime(invitation.expires_at).strftime("%d %B %Y"),
+            "date": long_date(invitation.expires_at),
             "firm": invitation.firm.legal_name,
         }
     if user is None or not user.is_authenticated:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from licensing.models import Activity
 from portal.dates import local_today
+from portal.money import format_money
 
 CURRENCIES = [("PKR", _("Pakistani rupees (PKR)")), ("USD", _("US dollars (USD)"))]
 MAX_TEXT = 5000
@@ -117,7 +118,7 @@ class SectionForm(forms.Form):
                     "field": name,
                     "label": field.label,
                     "value": shown,
-                    "ltr": name in self.ltr_fields or name in self.money_fields,
+                    "ltr": name in self.ltr_fields,  # an amount reads in its language's order
                 }
             )
         return rows
@@ -147,15 +148,6 @@ def to_json(value):
     if isinstance(value, list | tuple):
         return list(value)
     return value
-
-
-def format_money(amount, currency) -> str:
-    if amount in (None, ""):
-        return ""
-    try:
-        return f"{currency or ''} {Decimal(amount):,.2f}".strip()
-    except ArithmeticError:
-        return str(amount)
 
 
 def display_value(field, value) -> str:

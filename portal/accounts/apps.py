@@ -15,3 +15,7 @@ class AccountsConfig(AppConfig):
         from portal.accounts import security
 
         security.connect()
+
+        from portal.accounts import language
+
+        language.connect()

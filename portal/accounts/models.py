@@ -1,6 +1,7 @@
 """People. Everyone signs in with an email address; a person's rights come from
 Django groups (regulator staff roles) and from firm memberships (applicant roles)."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,13 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="reports",
         help_text=_("Who is told when this person's deadlines are missed."),
+    )
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The portal, e-mails and certificates use this language. Blank: the browser's."),
     )
 
     USERNAME_FIELD = "email"

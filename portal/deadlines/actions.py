@@ -9,9 +9,10 @@ so a worker that dies half-way leaves nothing half-done and the retry starts aga
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from portal.accounts.language import language_for
 from portal.audit.chain import record
 from portal.deadlines import recipients
 from portal.deadlines.models import (
@@ -69,18 +70,19 @@ def _remind(reminder: Reminder) -> str:
     if deadline.status != DeadlineStatus.OPEN:
         return _("Not sent: the deadline is %(status)s.") % {"status": deadline.get_status_display()}
     days_before = int(reminder.milestone.removeprefix("d-"))
-    subject, body = recipients.reminder_text(deadline, days_before)
     people = recipients.reminder_recipients(deadline)
     for user in people:
-        notify(
-            user,
-            subject=subject,
-            body=body,
-            kind=NotificationKind.REMINDER,
-            statutory=deadline.rule.statutory,
-            link=recipients.link_for(deadline, user),
-            reminder=reminder,
-        )
+        with translation.override(language_for(user)):  # each in their own language (ADR 0010)
+            subject, body = recipients.reminder_text(deadline, days_before)
+            notify(
+                user,
+                subject=subject,
+                body=body,
+                kind=NotificationKind.REMINDER,
+                statutory=deadline.rule.statutory,
+                link=recipients.link_for(deadline, user),
+                reminder=reminder,
+            )
     return _("Reminded %(count)d people.") % {"count": len(people)}
 
 
@@ -122,29 +124,31 @@ def _overdue(reminder: Reminder, now) -> str:
     outcome = _lapse(deadline) if rule.lapse and deadline.kind in LAPSABLE_KINDS else ""
     escalated = recipients.escalation_recipients(deadline) if rule.escalate else []
     told = {user.pk for user in escalated}
-    subject, body = recipients.escalation_text(deadline, outcome)
     for user in escalated:
-        notify(
-            user,
-            subject=subject,
-            body=body,
-            kind=NotificationKind.ESCALATION,
-            statutory=True,
-            link=recipients.link_for(deadline, user),
-            reminder=reminder,
-        )
-    subject, body = recipients.missed_text(deadline, outcome)
-    for user in recipients.reminder_recipients(deadline):
-        if user.pk not in told:
+        with translation.override(language_for(user)):
+            subject, body = recipients.escalation_text(deadline, outcome)
             notify(
                 user,
                 subject=subject,
                 body=body,
-                kind=NotificationKind.MISSED,
-                statutory=rule.statutory,
+                kind=NotificationKind.ESCALATION,
+                statutory=True,
                 link=recipients.link_for(deadline, user),
                 reminder=reminder,
             )
+    for user in recipients.reminder_recipients(deadline):
+        if user.pk not in told:
+            with translation.override(language_for(user)):
+                subject, body = recipients.missed_text(deadline, outcome)
+                notify(
+                    user,
+                    subject=subject,
+                    body=body,
+                    kind=NotificationKind.MISSED,
+                    statutory=rule.statutory,
+                    link=recipients.link_for(deadline, user),
+                    reminder=reminder,
+                )
     summary = _("Missed; escalated to %(count)d people.") % {"count": len(escalated)}
     return f"{summary} {outcome}".strip()
 

@@ -15,9 +15,10 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from portal.accounts.language import language_for
 from portal.errors import NotFound
 from portal.notifications.models import (
     Channel,
@@ -126,11 +127,19 @@ def _absolute(link: str) -> str:
 
 
 def build_email(notification: Notification) -> EmailMultiAlternatives:
+    """The e-mail of `notification`, worded in its recipient's language (ADR 0010)."""
+    with translation.override(language_for(notification.user)):
+        return _build_email(notification)
+
+
+def _build_email(notification: Notification) -> EmailMultiAlternatives:
     context = {
         "notification": notification,
         "link": _absolute(notification.link),
         "portal_name": settings.PORTAL_NAME,
         "regulator_name": settings.PORTAL_REGULATOR_NAME,
+        "LANGUAGE_CODE": translation.get_language(),
+        "LANGUAGE_BIDI": translation.get_language_bidi(),
     }
     message = EmailMultiAlternatives(
         subject=notification.subject,

@@ -12,7 +12,7 @@ What it does:
    a few thousand register firms, staff with queues, firm users with drafts). Every run
    writes fresh sessions for the people (var/load/people.json).
 2. Collects the static files (hashed and compressed, as production serves them through
-   WhiteNoise; once, kept under var/load/static).
+   WhiteNoise), kept under var/load/static and collected again when static/ changes.
 3. Starts gunicorn with portal/gunicorn.conf.py on a free port of 127.0.0.1, configured as
    production is (DJANGO_DEBUG=0, persistent database connections, the Redis cache of
    REDIS_URL or --cache-url when given); workers and threads are gunicorn.conf.py's defaults
@@ -31,6 +31,7 @@ What it does:
 
 import argparse
 import csv
+import hashlib
 import os
 import resource
 import subprocess
@@ -113,19 +114,38 @@ def prepare(args, url: str) -> None:
         )
     else:
         import django
+        from django.core.management import call_command
 
         django.setup()
-        print(f"database {args.database}: reused", flush=True)
+        call_command("migrate", verbosity=0)  # the code may have moved on since it was seeded
+        print(f"database {args.database}: reused (migrated)", flush=True)
     load_seed.write_people(VAR / "people.json")
 
 
+def static_sources_stamp() -> str:
+    """Changes whenever a file under static/ or the pinned packages (admin, DRF, allauth... ship
+    static files of their own) change."""
+    digest = hashlib.sha256((ROOT / "requirements.txt").read_bytes())
+    for path in sorted((ROOT / "static").rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            digest.update(f"{path.relative_to(ROOT)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
 def collectstatic(env: dict) -> None:
-    if (VAR / "static" / "staticfiles.json").exists():
+    """Hashed, compressed static files for WhiteNoise; collected again only when they changed
+    (it takes about a minute on two cores)."""
+    stamp_file = VAR / "static" / ".sources"
+    stamp = static_sources_stamp()
+    collected = (VAR / "static" / "staticfiles.json").exists() and stamp_file.exists()
+    if collected and stamp_file.read_text() == stamp:
         return
-    print("collecting static files (once) ...", flush=True)
+    print("collecting static files ...", flush=True)
     subprocess.run(  # noqa: S603 - our own interpreter and arguments
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
     )
+    stamp_file.write_text(stamp)
 
 
 def start_gunicorn(env: dict, port: int) -> subprocess.Popen:

@@ -1,6 +1,7 @@
 """The portal under load: gunicorn as deployed, 200 Locust users, figures at the end.
 
     .venv/bin/pip install -r bench/requirements.txt      # Locust; not part of `make test`
+    export BENCH_CACHE_URL=redis://127.0.0.1:6379/9      # the portal's cache (optional)
     .venv/bin/python bench/load.py                        # 200 users, 5 minutes
     .venv/bin/python bench/load.py --users 50 --run-time 1m --reuse   # a smoke run
 
@@ -15,7 +16,8 @@ What it does:
    WhiteNoise), kept under var/load/static and collected again when static/ changes.
 3. Starts gunicorn with portal/gunicorn.conf.py on a free port of 127.0.0.1, configured as
    production is (DJANGO_DEBUG=0, persistent database connections, the Redis cache of
-   REDIS_URL or --cache-url when given); workers and threads are gunicorn.conf.py's defaults
+   --cache-url or BENCH_CACHE_URL, a database of its own; Celery tasks go to a folder, as
+   no worker runs); workers and threads are gunicorn.conf.py's defaults
    unless GUNICORN_WORKERS / GUNICORN_THREADS are set. Only the anonymous API throttle is
    raised: every visitor here comes from 127.0.0.1, which in production would be one person.
    Each request comes on a new connection, as from the TLS proxy in production (nginx opens
@@ -60,7 +62,9 @@ def parse_args():
     parser.add_argument("--database", default="portal_load")
     parser.add_argument("--reuse", action="store_true", help="keep the database if it exists")
     parser.add_argument(
-        "--cache-url", default=os.environ.get("REDIS_URL", ""), help="CACHE_URL of the portal"
+        "--cache-url",
+        default=os.environ.get("BENCH_CACHE_URL", ""),
+        help="the portal's CACHE_URL: a Redis database of its own (default: BENCH_CACHE_URL, else none)",
     )
     return parser.parse_args()
 
@@ -96,8 +100,12 @@ def server_env(args, url: str) -> dict:
 
 def prepare(args, url: str) -> None:
     """Create and seed the database if needed, then write fresh sessions (in this process)."""
+    # Tasks the seeding queues stay in a folder: never on a broker a worker of another
+    # database could take them from.
+    os.environ.pop("REDIS_URL", None)
     os.environ.update(
         {
+            "CELERY_BROKER_URL": "filesystem://",
             "DATABASE_URL": url,
             "DJANGO_SETTINGS_MODULE": "portal.settings",
             "DJANGO_SECRET_KEY": SECRET_KEY,

@@ -90,3 +90,26 @@ def test_production_logs_are_one_json_object_per_line(tmp_path):
     assert record["logger"] == "portal.probe" and record["level"] == "WARNING"
     assert record["message"] == 'typed by a user: x\n{"level": "CRITICAL"}'
     assert record["request_id"] == "-"
+
+
+WORKER_LOG_PROBE = """
+import django, logging
+django.setup()
+from portal.celery import app
+app.log.setup_logging_subsystem(loglevel="INFO")  # what `celery worker` and `celery beat` do
+logging.getLogger("celery.worker.probe").warning("task said: %s", "a\\nb")
+"""
+
+
+def test_production_celery_processes_keep_the_json_log_format(tmp_path):
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", WORKER_LOG_PROBE],
+        cwd=ROOT,
+        env=production_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [(r["logger"], r["message"]) for r in records] == [("celery.worker.probe", "task said: a\nb")]

@@ -29,6 +29,7 @@ What it does:
 import argparse
 import csv
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -51,6 +52,7 @@ def parse_args():
     parser.add_argument("--firms", type=int, default=3000, help="firms on the register")
     parser.add_argument("--cases", type=int, default=2000, help="applications in the staff workspace")
     parser.add_argument("--firm-users", type=int, default=150, help="firm users, each with a draft")
+    parser.add_argument("--audit-events", type=int, default=400_000, help="audit trail to seed")
     parser.add_argument("--database", default="portal_load")
     parser.add_argument("--reuse", action="store_true", help="keep the database if it exists")
     parser.add_argument(
@@ -83,6 +85,11 @@ def server_env(args, url: str) -> dict:
         "PORTAL_SIGNING_KEY_PATH": str(VAR / "signing.pem"),
         "PORTAL_API_THROTTLE_ANON": "1000000/minute",
         "LOG_LEVEL": "WARNING",
+        # Locust's users keep their connection between pages, as browsers do, and read a page
+        # for up to 10 s: with gunicorn's default of 5 s the server closes idle connections just
+        # as a user sends the next request on it (a reset, which browsers survive by retrying).
+        # In production the TLS proxy holds the visitors' connections.
+        "GUNICORN_KEEPALIVE": os.environ.get("GUNICORN_KEEPALIVE", "15"),
         "GUNICORN_ACCESS_LOG": str(VAR / "access.log"),
         "GUNICORN_ERROR_LOG": str(VAR / "error.log"),
     }
@@ -103,7 +110,9 @@ def prepare(args, url: str) -> None:
     import load_seed
 
     if api_register.prepare_database(url, reuse=args.reuse, marker="load"):
-        load_seed.seed(firms=args.firms, cases=args.cases, firm_users=args.firm_users)
+        load_seed.seed(
+            firms=args.firms, cases=args.cases, firm_users=args.firm_users, audit_events=args.audit_events
+        )
     else:
         import django
 
@@ -140,6 +149,23 @@ def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
     sys.exit("gunicorn did not answer /healthz within 60 s")
 
 
+def server_cpu_seconds(process: subprocess.Popen) -> float:
+    """CPU seconds (user + system) used so far by gunicorn's master, its live workers and the
+    workers it has already replaced (GUNICORN_MAX_REQUESTS)."""
+    import psutil  # a dependency of Locust
+
+    master = psutil.Process(process.pid)
+    ended = master.cpu_times()
+    total = ended.children_user + ended.children_system
+    for proc in [master, *master.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def run_locust(args, port: int) -> int:
     prefix = VAR / "locust"
     command = [
@@ -167,7 +193,7 @@ def run_locust(args, port: int) -> int:
     return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode  # noqa: S603
 
 
-def report(args, load_before: str, load_after: str) -> bool:
+def report(args, load_before: str, load_after: str, cpu: dict) -> bool:
     with (VAR / "locust_stats.csv").open() as f:
         rows = list(csv.DictReader(f))
     total = next(r for r in rows if r["Name"] == "Aggregated")
@@ -180,6 +206,12 @@ def report(args, load_before: str, load_after: str) -> bool:
     print(f"requests/s    {float(total['Requests/s']):.1f}")
     print(f"p50 / p95 / p99   {total['50%']} / {total['95%']} / {total['99%']} ms")
     print(f"errors        {errors}")
+    wall = cpu["wall"]
+    print(
+        f"CPU over {wall:.0f} s: portal (gunicorn) {cpu['server']:.0f} s = {cpu['server'] / wall:.2f} cores, "
+        f"Locust {cpu['locust']:.0f} s = {cpu['locust'] / wall:.2f} cores (the machine has {os.cpu_count()})"
+    )
+    print(f"portal CPU per request: {1000 * cpu['server'] / max(1, int(total['Request Count'])):.1f} ms")
     print("slowest by p95:")
     named = sorted((r for r in rows if r["Name"] != "Aggregated"), key=lambda r: -float(r["95%"]))
     for row in named[:8]:
@@ -204,11 +236,21 @@ def main():
     try:
         api_register.get(port, "/register/")  # warm each worker's first request a little
         load_before = load_average()
+        server_before = server_cpu_seconds(process)
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.monotonic()
         run_locust(args, port)
+        children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = {
+            "wall": time.monotonic() - started,
+            "server": server_cpu_seconds(process) - server_before,
+            "locust": (children_after.ru_utime + children_after.ru_stime)
+            - (children_before.ru_utime + children_before.ru_stime),
+        }
         load_after = load_average()
     finally:
         api_register.stop(process)  # its whole process group
-    sys.exit(0 if report(args, load_before, load_after) else 1)
+    sys.exit(0 if report(args, load_before, load_after, cpu) else 1)
 
 
 if __name__ == "__main__":

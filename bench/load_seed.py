@@ -14,6 +14,10 @@ On an empty, migrated database (bench/load.py creates and migrates it):
   (bench/staff_pages.py's `staff` and `grow_to`);
 - `--firm-users` firm principals, each of a firm of their own with a NOC application in
   draft, started through `application_create` as the portal does;
+- an audit trail of `--audit-events` events (400 000 by default) spread over the firms and
+  the applications, as years of section saves leave it: the staff case page's timeline and
+  "changed since you last looked" read it (the events are not hash-chained: nothing here
+  verifies the chain);
 - a signed-in session for every firm user and staff member, made as a sign-in makes it
   (the user's id, backend and session hash, the sign-in times the staff session policy
   reads), with a CSRF secret. Nobody signs in during the run: 200 simultaneous Argon2
@@ -38,6 +42,7 @@ def parse_args():
     parser.add_argument("--firms", type=int, default=3000, help="firms on the public register")
     parser.add_argument("--cases", type=int, default=2000, help="applications in the staff workspace")
     parser.add_argument("--firm-users", type=int, default=150, help="firm users, each with a draft")
+    parser.add_argument("--audit-events", type=int, default=400_000, help="audit events to add")
     parser.add_argument("--out", type=Path, required=True, help="where to write the people file")
     return parser.parse_args()
 
@@ -120,6 +125,31 @@ def staff_people(rng: random.Random) -> list[dict]:
     return people
 
 
+AUDIT_HISTORY_SQL = """
+WITH firms AS (SELECT row_number() OVER (ORDER BY id) - 1 AS n, id FROM licensing_firm),
+     apps AS (SELECT row_number() OVER (ORDER BY id) - 1 AS n, id FROM licensing_application),
+     base AS (SELECT COALESCE(MAX(seq), 0) AS seq FROM audit_auditevent)
+INSERT INTO audit_auditevent (seq, created_at, actor_label, object_type, object_id, object_repr,
+                              action, from_state, to_state, reason, details, prev_hash, hash, firm_id)
+SELECT base.seq + g, now() - make_interval(secs => %(events)s - g) * 60, 'Principal',
+       'licensing.application', apps.id::text, 'Application', 'application.save_section', '', '', '',
+       '{"section": "services"}'::jsonb, md5((g - 1)::text) || md5(g::text), md5(g::text) || md5((-g)::text),
+       firms.id
+FROM generate_series(1, %(events)s) AS g
+CROSS JOIN base
+JOIN firms ON firms.n = g %% (SELECT count(*) FROM firms)
+JOIN apps ON apps.n = g %% (SELECT count(*) FROM apps)
+"""
+
+
+def audit_history(events: int) -> None:
+    """`events` audit events, oldest first, spread evenly over the firms and applications."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(AUDIT_HISTORY_SQL, {"events": events})
+
+
 def register_sample(rng: random.Random) -> dict:
     from licensing.models import Activity, Firm, FirmStage
 
@@ -141,7 +171,7 @@ def register_sample(rng: random.Random) -> dict:
     }
 
 
-def seed(*, firms: int, cases: int, firm_users: int) -> None:
+def seed(*, firms: int, cases: int, firm_users: int, audit_events: int) -> None:
     """Migrate and fill an empty database."""
     import api_register
     from django.db import connection
@@ -151,10 +181,12 @@ def seed(*, firms: int, cases: int, firm_users: int) -> None:
     api_register.fill(firms)  # sets Django up and migrates
     create_staff(cases, rng)
     create_firm_users(firm_users)
+    audit_history(audit_events)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     print(
-        f"seeded {firms} register firms, {cases} cases, 24 staff and {firm_users} firm users "
+        f"seeded {firms} register firms, {cases} cases, 24 staff, {firm_users} firm users and "
+        f"{audit_events} audit events "
         f"in {time.perf_counter() - started:.0f} s",
         flush=True,
     )
@@ -182,7 +214,7 @@ def write_people(out: Path) -> dict:
 def main():
     args = parse_args()
     sys.path.insert(0, str(ROOT))
-    seed(firms=args.firms, cases=args.cases, firm_users=args.firm_users)
+    seed(firms=args.firms, cases=args.cases, firm_users=args.firm_users, audit_events=args.audit_events)
     write_people(args.out)
 
 

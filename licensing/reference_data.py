@@ -1,14 +1,18 @@
 """Reference data every installation starts with (administrators may add more)."""
 
+from django.utils.translation import gettext_noop
+
+# The names are stored in English; `Activity.__str__` shows them in the reader's language.
+
 # (code, name, may be offered once AML-registered)
 DEFAULT_ACTIVITIES = [
-    ("exchange", "Virtual-asset exchange", True),
-    ("custody", "Custody and safekeeping of virtual assets", True),
-    ("broker-dealer", "Cross-border broker-dealer services", True),
-    ("derivatives", "Virtual-asset derivatives", True),
-    ("transfer", "Transfer and payment services", False),
-    ("advisory", "Advisory and portfolio management", False),
-    ("tokenisation", "Issuance and tokenisation services", False),
+    ("exchange", gettext_noop("Virtual-asset exchange"), True),
+    ("custody", gettext_noop("Custody and safekeeping of virtual assets"), True),
+    ("broker-dealer", gettext_noop("Cross-border broker-dealer services"), True),
+    ("derivatives", gettext_noop("Virtual-asset derivatives"), True),
+    ("transfer", gettext_noop("Transfer and payment services"), False),
+    ("advisory", gettext_noop("Advisory and portfolio management"), False),
+    ("tokenisation", gettext_noop("Issuance and tokenisation services"), False),
 ]
 
 

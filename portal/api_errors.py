@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -46,7 +47,7 @@ def exception_handler(exc, context):
     detail = getattr(exc, "detail", "")
     if isinstance(exc, exceptions.ValidationError):
         errors = detail if isinstance(detail, dict) else {"non_field_errors": detail}
-        detail = "The submitted data is not valid."
+        detail = gettext("The submitted data is not valid.")
         type_ = "validation-error"
     else:
         type_ = getattr(exc, "default_code", "error").replace("_", "-")

@@ -15,11 +15,17 @@ from tests.factories import FirmFactory, MembershipFactory, UserFactory
 def pytest_configure(config):
     """`pytest` alone works on a fresh clone: build the git-ignored .mo from the .po when it is
     missing or older (`make test` has built it already; ADR 0010)."""
+    import subprocess
+
     from django.utils.translation import trans_real
 
     from portal.catalogue import compile_stale
 
-    if compile_stale():
+    try:
+        compiled = compile_stale()
+    except subprocess.CalledProcessError as exc:
+        raise pytest.UsageError(f"The translation catalogue does not compile:\n{exc.stderr}") from exc
+    if compiled:
         trans_real._translations = {}  # a catalogue loaded before the compile is read again
 
 

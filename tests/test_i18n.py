@@ -180,3 +180,95 @@ def test_the_acknowledgement_is_sent_in_the_signers_language_whatever_the_reques
     with translation.override("ur"):
         urdu_month = date_format(timezone.localtime(app.submitted_at), "F")
     assert urdu_month in message.body  # the date in Urdu too, not an English month name
+
+
+# --- The public register, the verify page and the certificate in Urdu ---------------------
+
+
+@pytest.fixture
+def licensed(
+    officer, approver, aml_officer, activities, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    from licensing.certificates.models import Certificate
+    from licensing.models import FirmStage
+    from tests.factories import FirmFactory, MembershipFactory
+    from tests.public_states import firm_at
+
+    settings.PORTAL_SIGNING_KEY_PATH = str(tmp_path / "keys" / "signing.pem")
+    settings.PORTAL_SIGNING_KEY_AUTOCREATE = True
+    firm = FirmFactory(legal_name="Delta Exchange Ltd")
+    principal = MembershipFactory(firm=firm).user
+    with django_capture_on_commit_callbacks(execute=True):
+        firm_at(
+            FirmStage.NOC_HOLDER,
+            firm,
+            principal=principal,
+            officer=officer,
+            approver=approver,
+            aml_officer=aml_officer,
+            activities=activities,
+        )
+    firm.refresh_from_db()
+    return firm, Certificate.objects.get(firm=firm)
+
+
+def test_the_public_register_reads_in_urdu_with_firm_names_left_to_right(client, licensed):
+    firm, _certificate = licensed
+    client.cookies[COOKIE] = "ur"
+    html = client.get(reverse("register_index")).content.decode()
+    assert html_tag(html) == '<html lang="ur" dir="rtl">'
+    assert "عوامی رجسٹر" in html
+    assert '<bdi dir="ltr" class="ltr-value">Delta Exchange Ltd</bdi>' in html
+    page = client.get(reverse("register_firm", args=[firm.reference_number])).content.decode()
+    assert '<h1><bdi dir="ltr" class="ltr-value">Delta Exchange Ltd</bdi></h1>' in page
+
+
+def test_the_verify_page_reads_in_urdu_including_the_signed_english_texts(client, licensed):
+    _firm, certificate = licensed
+    client.cookies[COOKIE] = "ur"
+    html = client.get(reverse("certificate_verify", args=[certificate.code])).content.decode()
+    assert html_tag(html) == '<html lang="ur" dir="rtl">'
+    assert "عدم اعتراض سرٹیفکیٹ (NOC)" in html  # the payload's title, translated
+    assert "مجوزہ سرگرمیاں (NOC کے تحت اجازت نہیں)" in html  # its activities label
+    assert "ورچوئل اثاثہ جات کا ایکسچینج" in html  # an activity's name
+    assert f'<span class="ltr-value">{certificate.number}</span>' in html
+    assert "No Objection Certificate" not in html
+
+
+def test_the_certificate_pdf_is_bilingual_with_an_embedded_urdu_font(licensed):
+    from licensing.certificates.pdf import _visual, urdu
+
+    _firm, certificate = licensed
+    content = certificate.pdf.open("rb").read()
+    assert b"NotoNaskhArabic" in content  # the Urdu face is embedded
+    assert urdu("Certificate number") == "سرٹیفکیٹ نمبر"
+    visual = _visual("عدم اعتراض سرٹیفکیٹ (NOC)")
+    assert "(NOC)" in visual  # brackets mirrored back round the English term
+    assert any("\ufb50" <= ch <= "\ufefc" for ch in visual)  # letters joined (presentation forms)
+
+
+# --- What the packages say, in Urdu --------------------------------------------------------
+
+
+def test_allauths_sign_in_error_is_shown_in_urdu(client):
+    client.cookies[COOKIE] = "ur"
+    response = client.post(reverse("account_login"), {"login": "nobody@firm.example", "password": "wrong"})
+    assert "آپ کا درج کردہ ای میل پتہ یا پاس ورڈ درست نہیں ہے۔" in response.content.decode()
+
+
+def test_an_api_error_title_follows_accept_language(client):
+    body = client.get("/api/v1/firm/", HTTP_ACCEPT_LANGUAGE="ur").json()
+    assert body["title"] == "تصدیقی اسناد فراہم نہیں کی گئیں۔"
+    assert client.get("/api/v1/firm/", HTTP_ACCEPT_LANGUAGE="en").json()["title"] == (
+        "Authentication credentials were not provided."
+    )
+
+
+def test_the_language_chosen_before_signing_in_is_saved_for_someone_without_one(client, firm):
+    user = UserFactory(email="new@firm.example")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    FirmMembership.objects.create(firm=firm, user=user, role=FirmRole.SUBMITTER)
+    switch(client, "ur", reverse("account_login"))
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    user.refresh_from_db()
+    assert user.preferred_language == "ur"

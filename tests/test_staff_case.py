@@ -180,8 +180,8 @@ def test_the_case_page_shows_everything_the_firm_submitted(client, firm, princip
         "aml-policy.docx",
         # the firm's stage history and the audit timeline
         "Firm's stage history",
-        "Application: submit",
-        "Application: start review",
+        "Submitted an application",
+        "Started reviewing an application",
         # notes and messages, clearly apart
         "Internal notes — staff only, never shown to the firm",
         "Messages to the firm — the firm sees these",
@@ -247,7 +247,7 @@ def test_what_the_firm_changed_since_the_last_look_is_flagged(client, firm, prin
     assert "New answer" in page
     assert "Board minutes attached." in page
     assert "New since your last review" in page  # the answer's document
-    assert "Document: upload" in page and "Application: answer information request" in page
+    assert "Uploaded a document" in page and "Answered an information request" in page
 
     page = client.get(case_url(app)).content.decode()  # looked again: nothing is new any more
     assert "New answer" not in page and "New since your last review" not in page

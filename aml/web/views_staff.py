@@ -34,8 +34,8 @@ from portal.errors import DomainError, TransitionNotPossible
 PAGE_SIZE = 50
 VERIFY_PERMISSION = "aml.verify_amlregistration"
 
-# Whole clauses (details may follow after a colon), so that a translation can put the person
-# where its grammar wants them.
+# Whole sentences, the person's name a placeholder: translators may put it where their
+# language needs it (never "{actor} {label}" glued together).
 HISTORY_SENTENCES = {
     "amlregistration.save": gettext_lazy("%(actor)s saved answers"),
     "amlregistration.submit": gettext_lazy("%(actor)s submitted the registration for verification"),
@@ -47,7 +47,14 @@ HISTORY_SENTENCES = {
     "document.upload": gettext_lazy("%(actor)s uploaded an evidence document"),
     "firm.register_aml": gettext_lazy("The firm's stage became AML-registered"),
 }
-OTHER_EVENT = gettext_lazy("%(actor)s: %(action)s")
+
+
+def history_sentence(event) -> str:
+    actor = (event.actor.get_full_name() if event.actor_id else "") or getattr(event, "actor_label", "")
+    sentence = HISTORY_SENTENCES.get(event.action)
+    if sentence is None:
+        return _("%(actor)s: %(action)s") % {"actor": actor, "action": event.action}
+    return str(sentence) % {"actor": actor} if "%(actor)s" in str(sentence) else str(sentence)
 
 
 def _registration(pk) -> AmlRegistration:
@@ -67,9 +74,7 @@ def registration_history(registration) -> list[AuditEvent]:
     )
     history = list(events.with_people().order_by("seq"))
     for event in history:
-        actor = (event.actor.get_full_name() if event.actor else "") or event.actor_label
-        sentence = HISTORY_SENTENCES.get(event.action, OTHER_EVENT)
-        event.sentence = str(sentence) % {"actor": actor, "action": event.action}
+        event.sentence = history_sentence(event)
     return history
 
 

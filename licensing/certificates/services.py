@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from licensing.models import Licence, Noc
 from portal.audit.chain import record
@@ -22,7 +23,9 @@ log = logging.getLogger(__name__)
 # No 0/O, 1/I/L, U/V: a code read aloud or typed from paper cannot be mistaken.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTWXYZ"
 CODE_LENGTH = 10
-NOC_NOTICE = (
+# The signed payload is in English (the language of record); the verify page and the PDF
+# show these texts in Urdu too, so they are in the catalogue (ADR 0010).
+NOC_NOTICE = gettext_noop(
     "NOT AN OPERATING LICENCE. A NOC is a preliminary clearance: it does not permit the firm to operate."
 )
 
@@ -44,12 +47,12 @@ def build_payload(*, kind: str, subject, code: str) -> dict:
     firm = subject.firm
     if kind == CertificateKind.NOC:
         activities = subject.application.activities.order_by("name")
-        title = "No Objection Certificate (NOC)"
-        activities_label = "Proposed activities (not permitted under a NOC)"
+        title = gettext_noop("No Objection Certificate (NOC)")
+        activities_label = gettext_noop("Proposed activities (not permitted under a NOC)")
     else:
         activities = subject.permitted_activities.order_by("name")
-        title = "Licence to carry on virtual-asset activities"
-        activities_label = "Permitted activities"
+        title = gettext_noop("Licence to carry on virtual-asset activities")
+        activities_label = gettext_noop("Permitted activities")
     payload = {
         "version": 1,
         "algorithm": signing.ALGORITHM,

@@ -2,6 +2,7 @@
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,7 +25,9 @@ class Activity(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        return self.name
+        """The name in the reader's language (the default activities' names are in the
+        catalogue; one an administrator added reads as typed)."""
+        return gettext(self.name) if self.name else ""
 
 
 class Counter(models.Model):

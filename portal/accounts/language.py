@@ -39,9 +39,15 @@ def _apply(request, language: str) -> None:
 
 def on_login(sender, request, user, **kwargs):
     """Signing in switches the rest of this request (the redirect's messages) to the person's
-    saved language; the middleware sets the cookie on the response."""
-    if request is not None and user.preferred_language in _CODES:
-        _apply(request, user.preferred_language)
+    saved language; the middleware sets the cookie on the response. Someone who has saved no
+    language yet keeps the one they chose before signing in, and it is saved for them."""
+    if request is None:
+        return
+    if user.preferred_language not in _CODES:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if not user_language_set(user=user, language=chosen or ""):
+            return
+    _apply(request, user.preferred_language)
 
 
 def connect() -> None:

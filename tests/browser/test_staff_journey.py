@@ -213,7 +213,7 @@ def test_a_case_goes_from_the_queue_to_an_issued_noc_with_four_eyes(
     expect(staff.locator(".notification--warning")).to_contain_text("The firm answered or changed")
     expect(request_panel).to_contain_text("New answer")
     expect(request_panel).to_contain_text(ANSWER)
-    expect(staff.locator("#changes")).to_contain_text("Application: answer information request")
+    expect(staff.locator("#changes")).to_contain_text("Answered an information request")
     axe(staff, "case changed by the firm")
     # Having looked, the case leaves the officer's "changed" queue.
     staff.goto("/staff/?queue=changed")

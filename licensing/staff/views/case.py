@@ -15,7 +15,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
@@ -45,14 +47,18 @@ from licensing.staff.models import CaseNote, CaseView, FirmMessage
 from licensing.staff.services import case_viewed, may_manage_assignments
 from licensing.web.views.application import add_domain_errors
 from licensing.web.views.documents import document_rows
+from licensing.web.views.firm import ACTION_LABELS, STATE_LABELS
 from portal.audit.models import AuditEvent
 from portal.deadlines.models import Deadline
 from portal.errors import DomainError
 
 # Types a browser can show safely inside the page; everything else is download-only.
 PREVIEW_TYPES = {"application/pdf": "pdf", "image/png": "image", "image/jpeg": "image"}
-# The audit timeline shows this many of the newest events of the firm and the case.
-TIMELINE_LIMIT = 200
+# The case page shows the newest TIMELINE_LIMIT events of the firm and the case (the audit
+# timeline); "Show the whole timeline" (?timeline=all) shows up to TIMELINE_ALL_LIMIT. Each
+# event costs about 0.1 ms to render, and an active case gathers hundreds (docs/BENCHMARKS.md).
+TIMELINE_LIMIT = 50
+TIMELINE_ALL_LIMIT = 1000
 # Firm-side actions that count as "the firm changed something".
 FIRM_CHANGE_ACTIONS = (
     "application.save_section",
@@ -99,8 +105,30 @@ def get_case(pk) -> Application:
     return get_object_or_404(case_queryset(), pk=pk)
 
 
+# The timeline's action codes that the firm's activity page does not name, in plain words.
+CASE_ACTION_LABELS = {
+    "key_individual.create": gettext_lazy("added a key individual"),
+    "key_individual.update": gettext_lazy("changed a key individual"),
+    "key_individual.remove": gettext_lazy("removed a key individual"),
+    "beneficial_owner.create": gettext_lazy("added a beneficial owner"),
+    "beneficial_owner.update": gettext_lazy("changed a beneficial owner"),
+    "beneficial_owner.remove": gettext_lazy("removed a beneficial owner"),
+    "document.upload": gettext_lazy("uploaded a document"),
+    "case_note.add": gettext_lazy("added an internal note"),
+    "firm_message.send": gettext_lazy("sent a message to the firm"),
+    "information_request.extend": gettext_lazy("extended the time to answer an information request"),
+    "certificate.issue": gettext_lazy("issued a certificate"),
+    "deadline.missed": gettext_lazy("recorded a missed deadline"),
+    "agreement.record": gettext_lazy("recorded an agreement"),
+}
+
+
 def event_label(action: str) -> str:
-    """ "application.start_review" → "Application: start review"."""
+    """The action in plain words, in the reader's language ("Started reviewing an
+    application"); an unknown code tidied up ("Application: start review")."""
+    label = CASE_ACTION_LABELS.get(action) or ACTION_LABELS.get(action)
+    if label is not None:
+        return capfirst(str(label))
     thing, _dot, verb = action.partition(".")
     thing = thing.replace("_", " ").capitalize()
     return f"{thing}: {verb.replace('_', ' ')}" if verb else thing
@@ -162,7 +190,8 @@ def _other_answers(section, app) -> list[dict]:
         return []
     known = {*section.form_class.base_fields, "licences"}
     return [
-        {"label": key.replace("_", " ").capitalize(), "lines": [{"text": str(value), "ltr": False}]}
+        # Named by the stored key itself (no wording exists for a field no form asks).
+        {"label": key, "key": True, "lines": [{"text": str(value), "ltr": False}]}
         for key, value in section.data(app).items()
         if key not in known and value not in (None, "", [])
     ]
@@ -226,6 +255,8 @@ def case_context(request, app, *, note_form=None, message_form=None) -> dict:
     for block in sections:
         block["changed"] = block["section"].key in changed_sections
 
+    timeline_all = request.GET.get("timeline") == "all"
+    timeline_limit = TIMELINE_ALL_LIMIT if timeline_all else TIMELINE_LIMIT
     timeline = list(
         AuditEvent.objects.filter(
             Q(firm=firm) | Q(object_type="licensing.application", object_id=str(app.pk))
@@ -242,12 +273,14 @@ def case_context(request, app, *, note_form=None, message_form=None) -> dict:
             "reason",
             "object_type",
             "object_id",
-        )[: TIMELINE_LIMIT + 1]
+        )[: timeline_limit + 1]
     )
-    timeline_truncated = len(timeline) > TIMELINE_LIMIT
-    timeline = timeline[:TIMELINE_LIMIT]
+    timeline_truncated = len(timeline) > timeline_limit
+    timeline = timeline[:timeline_limit]
     for event in timeline:
         event.label = event_label(event.action)
+        event.from_label = STATE_LABELS.get(event.from_state, event.from_state)
+        event.to_label = STATE_LABELS.get(event.to_state, event.to_state)
         event.on_this_case = event.object_type == "licensing.application" and event.object_id == str(app.pk)
 
     assign_url = None
@@ -279,7 +312,8 @@ def case_context(request, app, *, note_form=None, message_form=None) -> dict:
         "stage_changes": list(firm.stage_changes.select_related("actor")),
         "timeline": timeline,
         "timeline_truncated": timeline_truncated,
-        "timeline_limit": TIMELINE_LIMIT,
+        "timeline_limit": timeline_limit,
+        "timeline_all": timeline_all,
         "cutoff": cutoff,
         "cutoff_is_view": last_viewed is not None,
         "changes": changes,

@@ -30,6 +30,8 @@ messages: venv
 # else a folder under var/ (no server needed).
 WORKER_LOG ?= $(or $(PORTAL_VAR_DIR),var)/celery-worker.log
 
+# Links in e-mails and the printed demo logins use the address the server is started at.
+run: export PORTAL_SITE_URL ?= http://$(HOST):$(PORT)
 run: venv messages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo

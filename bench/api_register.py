@@ -61,14 +61,15 @@ def database_url(name: str) -> str:
     return urlunsplit(server._replace(path=f"/{name}"))
 
 
-def prepare_database(url: str, *, reuse: bool) -> bool:
-    """Create the database; True when it is new (and must be filled)."""
+def prepare_database(url: str, *, reuse: bool, marker: str = "bench") -> bool:
+    """Create the database; True when it is new (and must be filled). Its name must contain
+    `marker`, so that a development database is never dropped by mistake."""
     import psycopg
 
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(f"Refusing to use {name!r}: the bench database's name must contain 'bench'.")
+    if marker not in name:
+        sys.exit(f"Refusing to use {name!r}: the database's name must contain {marker!r}.")
     admin = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()

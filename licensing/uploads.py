@@ -5,14 +5,20 @@ accepted types (PDF, PNG, JPEG, DOCX, XLSX). Content is recognised by its first 
 ("magic numbers"); a DOCX or XLSX is a ZIP archive whose entry list is read, never
 extracted, and refused when its entry count or declared sizes look like a zip bomb. Files
 that carry web page code near the start (HTML/image or HTML/PDF "polyglots", which a
-browser could be tricked into running) are refused. The SHA-256 is computed while the
-file is streamed in chunks, so a large file is never held in memory.
+browser could be tricked into running) are refused. Archives (ZIP, RAR, 7-Zip, gzip, bzip2,
+xz, tar) are refused by their content whatever their name says: a DOCX or XLSX is a ZIP
+container too, and is accepted only when its directory is that of a Word document or an
+Excel workbook. The SHA-256 is computed while the file is streamed in chunks, so a large file
+is never held in memory. When CLAMD_URL is set, every file that passes these checks is also
+streamed to ClamAV (`licensing.antivirus`): an infected file is refused, and so is every file
+while the scanner cannot give a verdict.
 
 The name shown to people is sanitised here (`display_name`); the stored name never uses it
 (see `licensing.models.documents.document_path`, which names files by their hash).
 """
 
 import hashlib
+import logging
 import re
 import unicodedata
 import zipfile
@@ -20,8 +26,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from portal.errors import RuleBroken
+from licensing import antivirus
+from portal.errors import DomainError, RuleBroken
+
+logger = logging.getLogger(__name__)
 
 # How much of the start of a file is read to recognise it and to look for web page code.
 HEAD_BYTES = 8 * 1024
@@ -31,6 +41,18 @@ ZIP_MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024
 ZIP_MAX_RATIO = 200  # uncompressed / compressed, per entry (ordinary XML compresses ~10-30x)
 # Shown names are cut to this many characters (the extension is kept).
 DISPLAY_NAME_MAX = 120
+
+# First bytes of archive formats other than ZIP (RAR 4 and 5, 7-Zip, gzip, bzip2, xz, zstd,
+# Microsoft cabinet); a tar archive says "ustar" at byte 257.
+ARCHIVE_MAGIC = (
+    b"Rar!\x1a\x07",
+    b"7z\xbc\xaf\x27\x1c",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\xfd7zXZ\x00",
+    b"\x28\xb5\x2f\xfd",
+    b"MSCF",
+)
 
 WEB_CODE_MARKERS = (b"<html", b"<script", b"<!doctype html", b"<iframe", b"<body", b"<?php")
 
@@ -79,6 +101,17 @@ class UploadRefused(RuleBroken):
     """The file cannot be accepted; the message says why, naming the file."""
 
     type = "upload-refused"
+
+    def __init__(self, message):
+        super().__init__(message, field_errors={"file": [message]})
+
+
+class UploadScanUnavailable(DomainError):
+    """Virus scanning is configured but the scanner gave no verdict: nothing is accepted unscanned."""
+
+    status_code = 503
+    type = "upload-scan-unavailable"
+    title = _lazy("The file cannot be checked for viruses right now.")
 
     def __init__(self, message):
         super().__init__(message, field_errors={"file": [message]})
@@ -147,8 +180,10 @@ def _sniff(head: bytes) -> str:
         return "png"
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"
-    if head.startswith(b"PK\x03\x04"):
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
         return "zip"
+    if head.startswith(ARCHIVE_MAGIC) or head[257:262] == b"ustar":
+        return "archive"
     if head.startswith((b"MZ", b"\x7fELF", b"\xcf\xfa\xed\xfe", b"\xfe\xed\xfa\xcf", b"#!")):
         return "exe"
     return ""
@@ -161,7 +196,6 @@ def _looks_like(kind: str) -> str:
         "jpeg": _("it looks like a JPEG image"),
         "docx": _("it looks like a Word document"),
         "xlsx": _("it looks like an Excel workbook"),
-        "zip": _("it looks like a ZIP archive"),
         "exe": _("it looks like a program"),
     }.get(kind, "")
 
@@ -213,6 +247,38 @@ def _inspect_zip(uploaded_file, name: str) -> str:
     return "zip"
 
 
+# Set on a file clamd found clean, to the SHA-256 it had: a form that checks its files before
+# calling the service (which checks them again) sends each file to the scanner once.
+_SCANNED_CLEAN = "_portal_scanned_clean_sha256"
+
+
+def _scan(uploaded_file, name: str, sha256: str) -> None:
+    """Refuse `uploaded_file` unless clamd says it is clean."""
+    if getattr(uploaded_file, _SCANNED_CLEAN, None) == sha256:
+        return
+    uploaded_file.seek(0)
+    try:
+        signature = antivirus.scan(uploaded_file.chunks())
+    except antivirus.ScannerUnavailable as error:
+        logger.error("Upload refused: the virus scanner gave no verdict (%s).", error)
+        raise UploadScanUnavailable(
+            _("%(name)s cannot be checked for viruses right now, so it was not accepted. Try again later.")
+            % {"name": name}
+        ) from None
+    finally:
+        uploaded_file.seek(0)
+    if signature is not None:
+        logger.warning("Upload refused: the virus scanner found %s.", signature)
+        raise UploadRefused(
+            _(
+                "%(name)s contains a virus or other malicious software (%(signature)s), so it was "
+                "not accepted. Check your computer and upload a clean copy."
+            )
+            % {"name": name, "signature": signature}
+        )
+    setattr(uploaded_file, _SCANNED_CLEAN, sha256)
+
+
 def check_upload(uploaded_file, *, max_bytes: int | None = None) -> CheckedUpload:
     """Check `uploaded_file` (a Django UploadedFile); return what to store, or raise UploadRefused."""
     types = _types()
@@ -243,6 +309,14 @@ def check_upload(uploaded_file, *, max_bytes: int | None = None) -> CheckedUploa
     kind = _sniff(head)
     if kind == "zip":
         kind = _inspect_zip(uploaded_file, name)
+    if kind in ("zip", "archive"):
+        raise UploadRefused(
+            _(
+                "%(name)s is an archive (such as ZIP, RAR, 7-Zip, gzip or tar), and archives are "
+                "not accepted: upload each document on its own as a PDF, PNG, JPEG, DOCX or XLSX file."
+            )
+            % {"name": name}
+        )
     if kind != claimed.key:
         message = _("%(name)s says it is a %(type)s but its content is not %(content)s") % {
             "name": name,
@@ -275,6 +349,8 @@ def check_upload(uploaded_file, *, max_bytes: int | None = None) -> CheckedUploa
     uploaded_file.seek(0)
     if read == 0:
         raise UploadRefused(_("%(name)s is empty.") % {"name": name})
+    if antivirus.configured():
+        _scan(uploaded_file, name, digest.hexdigest())
     return CheckedUpload(
         display_name=name,
         content_type=claimed.content_type,

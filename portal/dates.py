@@ -3,7 +3,7 @@
 import calendar
 import datetime
 
-from django.utils import timezone
+from django.utils import formats, timezone
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -18,3 +18,15 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
 def local_today() -> datetime.date:
     """Today in the regulator's time zone (settings.TIME_ZONE)."""
     return timezone.localdate()
+
+
+def long_date(day: datetime.date | datetime.datetime) -> str:
+    """'7 June 2027' in English, with the month's name in the active language (times: local date)."""
+    if isinstance(day, datetime.datetime):
+        day = timezone.localtime(day).date()
+    return formats.date_format(day, "j F Y")
+
+
+def long_datetime(moment: datetime.datetime) -> str:
+    """'7 June 2027, 14:05' in the regulator's time zone, the month in the active language."""
+    return formats.date_format(timezone.localtime(moment), "j F Y, H:i")

@@ -48,11 +48,12 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-# The request id the proxy sets (if any) ends each access line, to match it with the
-# application's log lines and the proxy's; "-" when the header is absent.
+# The request id ends each access line, to match it with the application's log lines and the
+# proxy's: the one the portal answered with (portal.middleware.RequestIdMiddleware), which is the
+# proxy's when that is a plain token, else one the portal made.
 _request_id_header = os.environ.get("GUNICORN_REQUEST_ID_HEADER", "X-Request-ID").strip().lower()
 access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms' + (
-    f" request_id=%({{{_request_id_header}}}i)s" if _request_id_header else ""
+    f" request_id=%({{{_request_id_header}}}o)s" if _request_id_header else ""
 )
 
 # Load the application in each worker after the fork (not in the master): database pools and

@@ -1,7 +1,9 @@
-"""GET /healthz: is the database answering, is the broker reachable?
+"""GET /healthz: is the database answering, is the broker reachable, does the virus scanner
+answer (when CLAMD_URL is set)?
 
-200 when the database answers (the broker's state is reported; a broker outage degrades
-reminders but the portal still serves), 503 when the database does not.
+200 when the database answers (the broker's and the scanner's states are reported; a broker
+outage degrades reminders, a scanner outage refuses uploads, but the portal still serves),
+503 when the database does not.
 """
 
 import time
@@ -11,6 +13,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from licensing import antivirus
 
 
 def _check_database() -> dict:
@@ -54,10 +58,10 @@ def _check_broker() -> dict:
 @never_cache
 @require_GET
 def healthz(request):
-    database = _check_database()
-    broker = _check_broker()
-    status = "ok" if database["ok"] and broker["ok"] else ("degraded" if database["ok"] else "down")
-    return JsonResponse(
-        {"status": status, "database": database, "broker": broker},
-        status=200 if database["ok"] else 503,
-    )
+    checks = {"database": _check_database(), "broker": _check_broker()}
+    if antivirus.configured():
+        checks["scanner"] = antivirus.ping()
+    database_ok = checks["database"]["ok"]
+    everything_ok = all(check["ok"] for check in checks.values())
+    status = "ok" if everything_ok else ("degraded" if database_ok else "down")
+    return JsonResponse({"status": status, **checks}, status=200 if database_ok else 503)

@@ -54,11 +54,16 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "portal.api",
     "licensing.certificates",
+    "csp",
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.RequestIdMiddleware",  # first: every response and log line has an id
+    "portal.middleware.RequestSizeLimitMiddleware",  # before anything reads the body
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, hashed and compressed (ADR 0009)
+    "csp.middleware.CSPMiddleware",
+    "portal.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -179,6 +184,7 @@ PORTAL_API_TOKEN_FAILURE_LIMIT = env_int("PORTAL_API_TOKEN_FAILURE_LIMIT", 10)
 PORTAL_API_TOKEN_LOCKOUT_MINUTES = env_int("PORTAL_API_TOKEN_LOCKOUT_MINUTES", 15)
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "portal.error_views.csrf_failure"  # the portal's 403 page, with the request id
 
 # Two-factor authentication (TOTP + recovery codes), mandatory for regulator staff.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -187,8 +193,17 @@ MFA_RECOVERY_CODE_COUNT = 10
 
 # Uploaded documents: size limit and accepted types (checked by content and extension).
 PORTAL_UPLOAD_MAX_BYTES = env_int("PORTAL_UPLOAD_MAX_MB", 20) * 1024 * 1024
+# Form fields other than files are kept in memory up to this; a larger non-file body is refused.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A file larger than this is written to a temporary file as it arrives, never held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# A request whose Content-Length is larger is answered 413 before anything reads its body
+# (portal.middleware.RequestSizeLimitMiddleware): the largest upload plus room for the form.
+PORTAL_REQUEST_MAX_BYTES = env_int("PORTAL_REQUEST_MAX_BYTES", PORTAL_UPLOAD_MAX_BYTES + 1024 * 1024)
+# Virus scanning of every upload by ClamAV's clamd (licensing.antivirus): tcp://HOST:PORT or
+# unix:///path/to/socket; empty for none. When set, a file is accepted only if clamd says clean.
+CLAMD_URL = env_str("CLAMD_URL", "")
+CLAMD_TIMEOUT_SECONDS = env_int("CLAMD_TIMEOUT_SECONDS", 10)
 
 # Email: written to files under var/mail in development; SMTP when EMAIL_HOST is set.
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "portal@regulator.example")
@@ -210,6 +225,9 @@ CACHE_URL = env_str("CACHE_URL", "")
 CACHES = runtime.caches(CACHE_URL)
 # How long the staff dashboard's figures are reused (seconds; 0 computes them on every view).
 PORTAL_DASHBOARD_CACHE_SECONDS = env_int("PORTAL_DASHBOARD_CACHE_SECONDS", 60)
+# The longest a rendered page of public register results is reused (seconds; 0: never). Any
+# change to the register replaces them at once (licensing/register/cache.py).
+PORTAL_REGISTER_CACHE_SECONDS = env_int("PORTAL_REGISTER_CACHE_SECONDS", 300)
 
 # Celery: Redis when REDIS_URL is set; otherwise kombu's filesystem transport, which needs
 # no server, so `make run` works on a bare laptop.
@@ -257,24 +275,63 @@ REST_FRAMEWORK = {
 # Behind a reverse proxy that sets X-Forwarded-For, trust it for the client IP in the audit trail.
 PORTAL_TRUST_X_FORWARDED_FOR = env_bool("PORTAL_TRUST_X_FORWARDED_FOR", False)
 
-# Security settings that hold in every environment; production hardening is issue-tracked.
+# Security settings that hold in every environment (docs/DEPLOY.md, "Security headers").
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = env_str("DJANGO_SECURE_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features no page of the portal uses, refused to every page (portal.middleware).
+PORTAL_PERMISSIONS_POLICY = env_str(
+    "PORTAL_PERMISSIONS_POLICY",
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=()",
+)
+# Content-Security-Policy (django-csp): scripts, styles, fonts and images only from the portal
+# itself, never inline ('unsafe-inline' is not allowed anywhere; tests/test_security_headers.py
+# scans the templates). data: images for the two-factor QR code and Swagger UI's icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 if not DEBUG:
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = env_bool("DJANGO_SESSION_COOKIE_SECURE", True)
+    CSRF_COOKIE_SECURE = env_bool("DJANGO_CSRF_COOKIE_SECURE", True)
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Logs: one JSON object per line in production (portal/logs.py), text for a developer; every
+# record carries the request id (RequestIdMiddleware).
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "portal.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "portal.logs.JsonFormatter"},
+        "text": {
+            "()": "portal.logs.TextFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 

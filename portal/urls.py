@@ -1,5 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -11,8 +13,17 @@ admin.site.index_title = _("Administration")
 # The admin signs in through allauth, so its second-factor step applies to the admin too.
 admin.site.login = secure_admin_login(admin.site.login)
 
+
+def favicon(request):
+    """Browsers and feed readers ask for /favicon.ico on pages without a <link rel="icon">.
+
+    Resolved per request: the hashed static name exists only once collectstatic has run."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -27,3 +38,9 @@ urlpatterns = [
     path("", include("portal.notifications.urls")),
     path("", include("licensing.web.urls")),
 ]
+
+# Generic error pages with the request's correlation id (problem documents under /api/).
+handler400 = "portal.error_views.bad_request"
+handler403 = "portal.error_views.permission_denied"
+handler404 = "portal.error_views.page_not_found"
+handler500 = "portal.error_views.server_error"

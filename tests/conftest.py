@@ -196,3 +196,7 @@ def outsider(other_firm):
 @pytest.fixture
 def activities(db):
     return list(Activity.objects.filter(code__in=["exchange", "custody"]))
+
+
+# Fixtures that start real processes (Celery workers and beat, gunicorn): tests/processes.py.
+from tests.processes import redis_client, workers  # noqa: E402, F401

@@ -71,6 +71,7 @@ def assert_problem(response, status: int):
     body = response.json()
     assert PROBLEM_KEYS <= set(body), body
     assert body["status"] == status and body["type"].startswith("/problems/")
+    assert "{" not in body["title"] and "{" not in body["detail"], body  # no unfilled placeholder
     return body
 
 
@@ -492,7 +493,9 @@ def test_a_firm_answers_a_section_uploads_and_is_told_what_is_missing_on_submit(
     json_upload = world.a.post(
         f"/api/v1/firm/applications/{world.draft.pk}/documents/", {"doc_type": "business_plan"}, format="json"
     )
-    assert_problem(json_upload, 415)
+    unsupported = assert_problem(json_upload, 415)
+    assert unsupported["title"] == "Unsupported media type."
+    assert '"application/json"' in unsupported["detail"]
 
 
 def test_answering_twice_is_a_409(world):
@@ -672,6 +675,9 @@ def test_every_error_has_the_one_shape(world, settings):
     ]
     for response, status in cases:
         assert_problem(response, status)
+    not_allowed = assert_problem(world.a.delete("/api/v1/firm/applications/"), 405)
+    assert not_allowed["title"] == "Method not allowed."
+    assert not_allowed["detail"] == 'Method "DELETE" not allowed.'
 
 
 def test_anonymous_and_token_requests_are_throttled(world, settings):

@@ -4,6 +4,7 @@ with DJANGO_DEBUG=0 behind a (simulated) TLS proxy."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -11,29 +12,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.processes import GUNICORN, production_env
+
 ROOT = Path(__file__).resolve().parents[1]
 PORT = int(os.environ.get("PORTAL_TEST_GUNICORN_PORT", "8440"))
-GUNICORN = Path(sys.executable).with_name("gunicorn")
-
-
-def production_env(tmp_path: Path) -> dict:
-    """A production configuration on a throw-away SQLite database and folders."""
-    keep = ("PATH", "HOME", "LANG", "LC_ALL", "PYTHONPATH")
-    return {
-        **{k: v for k, v in os.environ.items() if k in keep},
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_SECRET_KEY": "test-secret-key-for-the-gunicorn-test-only-0123456789abcdef",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "PORTAL_VAR_DIR": str(tmp_path / "var"),
-        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
-        "PORTAL_SIGNING_KEY_PATH": str(tmp_path / "signing.pem"),
-        "GUNICORN_BIND": f"127.0.0.1:{PORT}",
-        "GUNICORN_WORKERS": "2",
-        "GUNICORN_THREADS": "2",
-        "GUNICORN_ACCESS_LOG": str(tmp_path / "access.log"),
-        "GUNICORN_ERROR_LOG": str(tmp_path / "error.log"),
-    }
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -68,7 +50,7 @@ def test_default_workers_are_twice_the_cores_plus_one_capped():
 
 
 def test_collectstatic_and_gunicorn_serve_healthz_and_a_hashed_static_file(tmp_path):
-    env = production_env(tmp_path)
+    env = production_env(tmp_path, PORT)
     collected = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
         cwd=ROOT,
@@ -122,3 +104,5 @@ def test_collectstatic_and_gunicorn_serve_healthz_and_a_hashed_static_file(tmp_p
     access = (tmp_path / "access.log").read_text()
     assert '"GET /healthz HTTP/1.1" 200' in access
     assert "request_id=req-ops-1" in access
+    # Without the proxy's id, the access line has the one the portal made and answered with.
+    assert re.search(r'"GET /healthz HTTP/1.1" 301 .* request_id=[0-9a-f]{32}$', access, re.MULTILINE)

@@ -13,7 +13,7 @@ from licensing import scenarios
 from licensing.models import ApplicationKind
 from licensing.models.people import KeyRole
 from licensing.services.application_people import key_individual_save
-from tests.test_worker import broker_is_drained, redis_client, wait_for, workers  # noqa: F401 - fixtures
+from tests.processes import broker_is_drained, redis_client, wait_for, workers  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 SAMPLES = Path(__file__).resolve().parent.parent / "aml" / "fixtures" / "samples"

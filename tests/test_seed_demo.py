@@ -1,6 +1,8 @@
 """`manage.py seed_demo`: every promised stage and status, idempotent, a sound audit chain."""
 
 import io
+import os
+import sys
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -158,6 +160,16 @@ def test_every_demo_user_exists_and_the_printed_password_signs_them_in(seeded):
     assert "http://127.0.0.1:8000/staff/" in seeded
 
 
+def test_the_printed_logins_use_the_address_the_portal_is_served_at(db, settings):
+    settings.PORTAL_SITE_URL = "http://127.0.0.1:8123/"  # what `make run PORT=8123` sets
+    printed = seed()
+    assert "http://127.0.0.1:8123/staff/" in printed
+    assert "http://127.0.0.1:8123/admin/" in printed
+    assert "http://127.0.0.1:8000" not in printed
+    # The command to print a TOTP code works from the project folder without an activated venv.
+    assert f"{os.path.relpath(sys.executable)} manage.py demo_totp {STAFF[0].email}" in printed
+
+
 def test_seed_demo_is_idempotent(seeded):
     before = counts()
     second = seed()
@@ -234,7 +246,7 @@ def test_the_logins_table_prints_the_secret_the_command_and_the_recovery_codes(s
     table = login_table(seeded)
     assert DEMO_TOTP_SECRET in table
     for spec in STAFF:
-        assert f"python manage.py demo_totp {spec.email}" in table
+        assert f"{os.path.relpath(sys.executable)} manage.py demo_totp {spec.email}" in table
     assert " ".join(demo_recovery_codes()) in table
     assert len(set(demo_recovery_codes())) == 10
 

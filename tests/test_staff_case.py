@@ -639,7 +639,8 @@ def test_granting_a_noc_issues_it_with_its_number_validity_and_conditions(
     assert noc.expires_on == add_months(local_today(), 4)
     assert noc.conditions == "No operations before licensing.\nMonthly reports."
     page = response.content.decode()
-    assert f"NOC {noc.number} issued" in page
+    expires = noc.expires_on
+    assert f"NOC {noc.number} issued, valid until {expires.day} {expires:%B} {expires.year}." in page
     assert "The case is now “Approved”." in page and "The firm&#x27;s stage is “NOC holder”." in page
     assert AuditEvent.objects.filter(action="application.approve", actor=approver).exists()
     assert AuditEvent.objects.filter(action="firm.grant_noc", actor=approver).exists()

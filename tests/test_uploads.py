@@ -193,8 +193,8 @@ def test_an_empty_file_is_refused():
 def test_a_zip_that_is_not_a_docx_is_refused():
     message = refusal("policy.docx", ooxml_bytes("notes.txt", "photo.jpg"))
     assert message == (
-        "policy.docx says it is a DOCX but its content is not a Word (DOCX) document "
-        "(it looks like a ZIP archive)."
+        "policy.docx is an archive (such as ZIP, RAR, 7-Zip, gzip or tar), and archives are not "
+        "accepted: upload each document on its own as a PDF, PNG, JPEG, DOCX or XLSX file."
     )
 
 

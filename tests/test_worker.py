@@ -1,22 +1,14 @@
 """Reminders through a real Celery worker and Redis, against PostgreSQL.
 
-The worker is a subprocess (`celery -A portal worker --pool solo`) on the test database; it
-writes e-mails as files, which these tests count across processes. Skipped locally without
-REDIS_URL or PostgreSQL; CI (REQUIRE_SERVICES=1) fails instead.
+The worker is a subprocess (`celery -A portal worker --pool solo`, tests/processes.py) on the
+test database; it writes e-mails as files, which these tests count across processes. Skipped
+locally without REDIS_URL or PostgreSQL; CI (REQUIRE_SERVICES=1) fails instead.
 """
 
 import datetime
-import os
-import signal
-import subprocess
-import sys
 import threading
-import time
-import uuid
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from licensing.services.agreements import agreement_record
@@ -24,115 +16,9 @@ from portal.dates import local_today
 from portal.deadlines.models import Reminder, ReminderStatus
 from portal.deadlines.sweep import sweep
 from portal.notifications.models import EmailStatus, Notification
-from tests.conftest import need_service
+from tests.processes import broker_is_drained, emails_sent, wait_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[1]
-CELERY_KEYS = ("celery", "unacked", "unacked_index", "unacked_mutex")
-
-
-LOGS: list[Path] = []
-
-
-def wait_for(predicate, *, what: str, timeout: float = 60):
-    """Poll `predicate` until it is true, at most `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    tails = "\n".join(log.read_text(errors="replace")[-3000:] for log in LOGS if log.exists())
-    raise AssertionError(f"timed out waiting for {what}; worker logs:\n{tails}")
-
-
-@pytest.fixture
-def redis_client(require_postgres):
-    import redis
-
-    url = settings.CELERY_BROKER_URL
-    if not url.startswith("redis"):
-        need_service("Redis", "REDIS_URL is not set")
-    client = redis.Redis.from_url(url, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        need_service("Redis", str(exc))
-    client.delete(*CELERY_KEYS)
-    yield client
-    client.delete(*CELERY_KEYS)
-    client.close()
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-class Worker:
-    """One `celery worker` subprocess on the test database and the test's broker."""
-
-    def __init__(self, tmp_path: Path, gate: Path | None = None):
-        self.tmp_path = tmp_path
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("EMAIL_", "CELERY_"))},
-            "DATABASE_URL": database_url(),
-            "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-            "PORTAL_VAR_DIR": str(tmp_path),
-            "EMAIL_BACKEND": "tests.mail_backends.GatedFileBackend",
-            "CELERY_VISIBILITY_TIMEOUT": "2",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
-        }
-        if gate is not None:
-            self.env["PORTAL_TEST_MAIL_GATE"] = str(gate)
-        self.process = None
-
-    def start(self):
-        self.log = self.tmp_path / f"worker-{uuid.uuid4().hex[:6]}.log"
-        LOGS.append(self.log)
-        command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo"]
-        command += ["--loglevel", "info", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-        command += ["--hostname", f"test-{uuid.uuid4().hex[:8]}@%h"]
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                command, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
-            )
-        wait_for(lambda: "ready." in self.log.read_text(errors="replace"), what="the worker to start")
-        return self
-
-    def kill(self):
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-@pytest.fixture
-def workers(tmp_path):
-    started = []
-
-    def start(gate=None):
-        worker = Worker(tmp_path, gate).start()
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
-    LOGS.clear()
-
-
-def emails_sent(tmp_path) -> int:
-    folder = tmp_path / "mail"
-    if not folder.exists():
-        return 0
-    return sum(f.read_text(errors="replace").count("Message-ID: <notification-") for f in folder.iterdir())
 
 
 @pytest.fixture
@@ -147,10 +33,6 @@ def due_mou(approver):
         window_months=None,
         owner_id=approver.pk,
     )
-
-
-def broker_is_drained(client) -> bool:
-    return client.llen("celery") == 0 and client.hlen("unacked") == 0
 
 
 def test_a_reminder_is_delivered_by_a_worker_through_redis_and_concurrent_sweeps_send_it_once(

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from licensing.models.authorisations import LicenceStatus, NocStatus
-from portal.dates import local_today
+from portal.dates import local_today, long_date
 
 from .models import CertificateKind
 
@@ -40,7 +40,7 @@ def _noc_status(noc, today) -> CurrentStatus:
                 "This No Objection Certificate is in force until %(date)s. It is a preliminary "
                 "clearance only: it does not permit the firm to operate."
             )
-            % {"date": noc.expires_on.strftime("%d %B %Y")},
+            % {"date": long_date(noc.expires_on)},
         )
     if noc.status == NocStatus.SUPERSEDED:
         return CurrentStatus(
@@ -53,7 +53,7 @@ def _noc_status(noc, today) -> CurrentStatus:
             "noc_lapsed",
             _("NOC lapsed"),
             _("This NOC is no longer in force: it lapsed on or before %(date)s.")
-            % {"date": noc.expires_on.strftime("%d %B %Y")},
+            % {"date": long_date(noc.expires_on)},
         )
     return CurrentStatus("ended", _("NOC ended"), _("This NOC is no longer in force."))
 
@@ -66,7 +66,7 @@ def _licence_status(licence, today) -> CurrentStatus:
         return CurrentStatus(
             VALID,
             _("Valid licence"),
-            _("This licence is in force until %(date)s.") % {"date": licence.expires_on.strftime("%d %B %Y")},
+            _("This licence is in force until %(date)s.") % {"date": long_date(licence.expires_on)},
         )
     texts = {
         LicenceStatus.SUSPENDED: (
@@ -83,7 +83,7 @@ def _licence_status(licence, today) -> CurrentStatus:
         ),
         LicenceStatus.EXPIRED: (
             _("Licence expired"),
-            _("This licence expired on %(date)s.") % {"date": licence.expires_on.strftime("%d %B %Y")},
+            _("This licence expired on %(date)s.") % {"date": long_date(licence.expires_on)},
         ),
     }
     label, explanation = texts[status]

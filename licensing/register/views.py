@@ -3,14 +3,17 @@
 import csv
 import io
 import json
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from . import cache as register_cache
 from . import queries
 from .forms import RegisterSearchForm
 
@@ -19,23 +22,28 @@ from .forms import RegisterSearchForm
 def register_index(request):
     form = RegisterSearchForm(request.GET or None)
     filters = form.filters()
-    queryset = queries.search(queries.public_firms(), **filters)
-    page = Paginator(queryset, queries.PAGE_SIZE).get_page(request.GET.get("page"))
-    offset = page.start_index() - 1 if page.paginator.count else 0
-    firms = queries.summary_page(queryset, offset=offset, limit=queries.PAGE_SIZE)
-    rows = [queries.public_summary(f) for f in firms]
-    query = request.GET.copy()
-    query.pop("page", None)
+    number = request.GET.get("page")
+    results = register_cache.fragment(
+        "index", [filters, number], lambda: _results_html(request, filters=filters, number=number)
+    )
     return render(
         request,
         "register/index.html",
-        {
-            "form": form,
-            "page": page,
-            "rows": rows,
-            "filtered": any(filters.values()),
-            "query": query.urlencode(),
-        },
+        {"form": form, "results": results, "filtered": any(filters.values())},
+    )
+
+
+def _results_html(request, *, filters: dict, number) -> str:
+    """The count, the rows and the page links of one search (the same for every visitor)."""
+    queryset = queries.search(queries.public_firms(), **filters)
+    page = Paginator(queryset, queries.PAGE_SIZE).get_page(number)
+    offset = page.start_index() - 1 if page.paginator.count else 0
+    firms = queries.summary_page(queryset, offset=offset, limit=queries.PAGE_SIZE)
+    rows = [queries.public_summary(f) for f in firms]
+    # Page links carry the search as understood, not the request's own query string.
+    query = urlencode({k: v for k, v in filters.items() if v})
+    return render_to_string(
+        "register/_results.html", {"page": page, "rows": rows, "query": query}, request=request
     )
 
 

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from licensing import numbering
@@ -33,7 +32,7 @@ from licensing.services.common import require_reason
 from licensing.services.firms import change_stage
 from portal.accounts.language import language_for
 from portal.audit.chain import record
-from portal.dates import add_months, local_today
+from portal.dates import add_months, local_today, long_datetime
 from portal.deadlines import services as deadlines
 from portal.deadlines.models import DeadlineKind, DeadlineStatus
 from portal.errors import FourEyesViolation, NotFound, NotPermitted, RuleBroken
@@ -114,7 +113,7 @@ def _send_acknowledgement(app_id: int) -> None:
             % {
                 "kind": app.get_kind_display(),
                 "firm": app.firm.legal_name,
-                "when": date_format(timezone.localtime(app.submitted_at), "j F Y H:i"),
+                "when": long_datetime(app.submitted_at),
                 "ref": app.reference,
             },
             from_email=settings.DEFAULT_FROM_EMAIL,

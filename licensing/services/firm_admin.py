@@ -22,13 +22,13 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from licensing.models import Firm, FirmMembership, FirmRole, ForeignLicence, Invitation
 from licensing.permissions import EDIT, MANAGE_MEMBERS, can_for_firm
 from portal.accounts.language import language_for
 from portal.audit.chain import record
+from portal.dates import long_date, long_datetime
 from portal.errors import NotFound, NotPermitted, RuleBroken, TransitionNotPossible
 from portal.transitions import lock
 
@@ -304,7 +304,7 @@ def _send_invitation_email(invitation, inviter, link: str) -> None:
         "portal": settings.PORTAL_NAME,
         "email": invitation.email,
         "link": link,
-        "expires": date_format(timezone.localtime(invitation.expires_at), "j F Y H:i"),
+        "expires": long_datetime(invitation.expires_at),
     }
     send_mail(
         subject=_("%(inviter)s invited you to act for %(firm)s") % values,
@@ -402,7 +402,7 @@ def invitation_problem(invitation: Invitation | None, user) -> str:
         return _("This invitation has already been used.")
     if invitation.expires_at <= timezone.now():
         return _("This invitation expired on %(date)s. Ask %(firm)s to send you a new one.") % {
-            "date": timezone.localtime(invitation.expires_at).strftime("%d %B %Y"),
+            "date": long_date(invitation.expires_at),
             "firm": invitation.firm.legal_name,
         }
     if user is None or not user.is_authenticated:

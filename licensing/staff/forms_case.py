@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from licensing.models import Activity, ApplicationKind
 from licensing.models.applications import DecisionOutcome, RecommendationOutcome
 from licensing.web.forms_application import DATE_INPUT_FORMATS
-from portal.dates import local_today
+from portal.dates import local_today, long_date
 
 _TEXTAREA = {"rows": 5}
 
@@ -110,14 +110,14 @@ class InformationRequestExtendForm(ActionForm):
         if current_due_on:
             self.fields["due_on"].help_text = gettext(
                 "It must be later than the current due date, %(date)s."
-            ) % {"date": current_due_on.strftime("%d/%m/%Y")}
+            ) % {"date": long_date(current_due_on)}
 
     def clean_due_on(self):
         due_on = self.cleaned_data["due_on"]
         if self.current_due_on and due_on <= self.current_due_on:
             raise forms.ValidationError(
                 _("Choose a date after the current due date, %(date)s."),
-                params={"date": self.current_due_on.strftime("%d/%m/%Y")},
+                params={"date": long_date(self.current_due_on)},
             )
         return due_on
 

@@ -18,9 +18,11 @@ DESCRIPTIONS = {
     "403": "Signed in, but not permitted to do this.",
     "404": "Not found (also for objects of another firm).",
     "409": "The transition is no longer possible: the object is in another state now.",
+    "413": "The request is larger than the portal accepts (PORTAL_REQUEST_MAX_BYTES); its body was not read.",
     "415": "The body's media type is not accepted.",
     "422": "The rules for this action are not met.",
     "429": "Too many requests: slow down (see Retry-After).",
+    "503": "The upload cannot be checked for viruses right now: nothing was stored; try again later.",
 }
 
 
@@ -35,6 +37,10 @@ class ProblemSerializer(serializers.Serializer):
     detail = serializers.CharField()
     errors = serializers.DictField(
         child=serializers.JSONField(), required=False, help_text="Field errors: field name → messages."
+    )
+    request_id = serializers.CharField(
+        required=False,
+        help_text="The request's correlation id (also the X-Request-ID header), on 413 and 500 problems.",
     )
 
 

@@ -232,6 +232,12 @@ class FirmApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, F
     permission_classes = [*FirmViewSet.permission_classes, ActionPermission]
     action_capabilities = {"submit": SUBMIT, "withdraw": WITHDRAW}
 
+    def problem_codes(self, action, method):
+        codes = super().problem_codes(action, method)
+        if action == "documents" and method == "POST":
+            codes = codes | {413, 503}  # too large to read; the virus scanner gave no verdict
+        return codes
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request.firm
             return Application.objects.none()

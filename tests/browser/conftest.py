@@ -1,7 +1,10 @@
 """Browser tests: headless Debian Chromium driven by Playwright against a live server.
 
 Every page a journey visits is checked with axe-core; any violation fails the test.
-Screenshots of each checked page go to test-artifacts/ (kept by CI as evidence).
+Screenshots of each checked page go to test-artifacts/ (kept by CI as evidence). A page
+that breaks the Content-Security-Policy (a blocked script, style or image: Chromium reports it
+on the console), gets a Permissions-Policy Chromium does not understand, or throws a JavaScript
+error fails the test that opened it.
 """
 
 import os
@@ -51,8 +54,19 @@ def page(browser, live_server):
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
+    problems = []
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(f"{page.url}: JavaScript error: {error}"))
     yield page
     context.close()
+    assert problems == [], "The browser reported:\n" + "\n".join(problems)
 
 
 class AxeChecker:

@@ -20,6 +20,8 @@ prints the same table of logins.
 
 import dataclasses
 import datetime
+import os
+import sys
 from decimal import Decimal
 
 from django.apps import apps
@@ -63,9 +65,6 @@ DEMO_PASSWORD = "demo-Passw0rd!"
 # reviewer can sign in: add the secret to an authenticator app, or run `manage.py demo_totp`.
 DEMO_TOTP_SECRET = "DEMOTOTPDEMOTOTPDEMOTOTPDEMOTOTP"
 DEMO_RECOVERY_SEED = "demo-recovery-codes-seed-published-in-the-readme"
-SITE = "http://127.0.0.1:8000"
-STAFF_SIGN_IN_URL = f"{SITE}/staff/"
-ADMIN_SIGN_IN_URL = f"{SITE}/admin/"
 SEED_REASON = "Demo data created by manage.py seed_demo."
 
 
@@ -189,13 +188,24 @@ def demo_emails() -> list[str]:
 def firm_sign_in_url() -> str | None:
     """Where firm users sign in, once the applicant portal's sign-in page exists."""
     try:
-        return SITE + reverse("account_login")
+        return site() + reverse("account_login")
     except NoReverseMatch:
         return None
 
 
+def site() -> str:
+    """The address the portal is served at (`make run HOST=… PORT=…` sets PORTAL_SITE_URL)."""
+    return settings.PORTAL_SITE_URL.rstrip("/")
+
+
+def python_command() -> str:
+    """How to call this project's Python from the project folder: `.venv/bin/python` under make."""
+    executable = os.path.relpath(sys.executable)
+    return executable if not executable.startswith("..") else "python"
+
+
 def demo_totp_command(email: str) -> str:
-    return f"python manage.py demo_totp {email}"
+    return f"{python_command()} manage.py demo_totp {email}"
 
 
 def login_rows() -> list[tuple[str, str, str, str, str]]:
@@ -205,7 +215,7 @@ def login_rows() -> list[tuple[str, str, str, str, str]]:
             s.email,
             s.role.value,
             "",
-            ADMIN_SIGN_IN_URL if s.role == StaffRole.ADMINISTRATOR else STAFF_SIGN_IN_URL,
+            f"{site()}/admin/" if s.role == StaffRole.ADMINISTRATOR else f"{site()}/staff/",
             demo_totp_command(s.email),
         )
         for s in STAFF
@@ -614,7 +624,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "Staff also need a second factor (TOTP): every demo staff account shares the DEMO secret "
             f"{DEMO_TOTP_SECRET} (add it to an authenticator app), or print the current code with "
-            '"python manage.py demo_totp <email>".'
+            f'"{demo_totp_command("<email>")}".'
         )
         self.stdout.write(
             "Demo recovery codes (each works once per account): " + " ".join(demo_recovery_codes())

@@ -54,8 +54,11 @@ from portal.errors import DomainError
 
 # Types a browser can show safely inside the page; everything else is download-only.
 PREVIEW_TYPES = {"application/pdf": "pdf", "image/png": "image", "image/jpeg": "image"}
-# The audit timeline shows this many of the newest events of the firm and the case.
-TIMELINE_LIMIT = 200
+# The case page shows the newest TIMELINE_LIMIT events of the firm and the case (the audit
+# timeline); "Show the whole timeline" (?timeline=all) shows up to TIMELINE_ALL_LIMIT. Each
+# event costs about 0.1 ms to render, and an active case gathers hundreds (docs/BENCHMARKS.md).
+TIMELINE_LIMIT = 50
+TIMELINE_ALL_LIMIT = 1000
 # Firm-side actions that count as "the firm changed something".
 FIRM_CHANGE_ACTIONS = (
     "application.save_section",
@@ -252,6 +255,8 @@ def case_context(request, app, *, note_form=None, message_form=None) -> dict:
     for block in sections:
         block["changed"] = block["section"].key in changed_sections
 
+    timeline_all = request.GET.get("timeline") == "all"
+    timeline_limit = TIMELINE_ALL_LIMIT if timeline_all else TIMELINE_LIMIT
     timeline = list(
         AuditEvent.objects.filter(
             Q(firm=firm) | Q(object_type="licensing.application", object_id=str(app.pk))
@@ -268,10 +273,10 @@ def case_context(request, app, *, note_form=None, message_form=None) -> dict:
             "reason",
             "object_type",
             "object_id",
-        )[: TIMELINE_LIMIT + 1]
+        )[: timeline_limit + 1]
     )
-    timeline_truncated = len(timeline) > TIMELINE_LIMIT
-    timeline = timeline[:TIMELINE_LIMIT]
+    timeline_truncated = len(timeline) > timeline_limit
+    timeline = timeline[:timeline_limit]
     for event in timeline:
         event.label = event_label(event.action)
         event.from_label = STATE_LABELS.get(event.from_state, event.from_state)
@@ -307,7 +312,8 @@ def case_context(request, app, *, note_form=None, message_form=None) -> dict:
         "stage_changes": list(firm.stage_changes.select_related("actor")),
         "timeline": timeline,
         "timeline_truncated": timeline_truncated,
-        "timeline_limit": TIMELINE_LIMIT,
+        "timeline_limit": timeline_limit,
+        "timeline_all": timeline_all,
         "cutoff": cutoff,
         "cutoff_is_view": last_viewed is not None,
         "changes": changes,

@@ -23,7 +23,7 @@ from licensing.staff.case_actions import APPLICATION, FIRM, get_action
 from licensing.staff.views.case import get_case
 from licensing.web.views.application import add_domain_errors
 from portal.accounts.reauth import require_recent_authentication
-from portal.dates import local_today
+from portal.dates import local_today, long_date
 from portal.errors import CaseChanged, DomainError
 
 
@@ -122,14 +122,14 @@ def _done_message(action, obj, result) -> str:
             if noc is not None:
                 message += " " + _("NOC %(number)s issued, valid until %(date)s.") % {
                     "number": noc.number,
-                    "date": noc.expires_on.strftime("%d/%m/%Y"),
+                    "date": long_date(noc.expires_on),
                 }
         else:
             licence = Licence.objects.filter(application=obj).first()
             if licence is not None:
                 message += " " + _("Licence %(number)s granted, valid until %(date)s.") % {
                     "number": licence.number,
-                    "date": licence.expires_on.strftime("%d/%m/%Y"),
+                    "date": long_date(licence.expires_on),
                 }
     if action.target == APPLICATION:
         message += " " + _("The firm's stage is “%(stage)s”.") % {"stage": obj.firm.get_stage_display()}

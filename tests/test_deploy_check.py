@@ -1,0 +1,92 @@
+"""`manage.py check --deploy --fail-level WARNING` is clean with production settings, loaded fresh
+in a process of their own from the variables docs/DEPLOY.md gives (DEBUG off, a real secret key,
+the public host, HTTPS behind the proxy, the signing key)."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def production_env(tmp_path, **extra) -> dict:
+    key_path = tmp_path / "signing.pem"
+    key_path.write_bytes(
+        Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    (tmp_path / "static").mkdir()
+    return {
+        **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": "portal.regulator.example",
+        "DJANGO_CSRF_TRUSTED_ORIGINS": "https://portal.regulator.example",
+        "PORTAL_TRUST_X_FORWARDED_FOR": "1",
+        "PORTAL_SITE_URL": "https://portal.regulator.example",
+        "PORTAL_VAR_DIR": str(tmp_path),
+        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+        "PORTAL_SIGNING_KEY_PATH": str(key_path),
+        "CLAMD_URL": "tcp://127.0.0.1:3310",
+        **extra,
+    }
+
+
+def run_check(env) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_deploy_check_is_clean_with_production_settings(tmp_path):
+    result = run_check(production_env(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert "WARNING" not in result.stdout + result.stderr
+
+
+def test_the_deploy_check_fails_when_production_hardening_is_switched_off(tmp_path):
+    """The check above would notice: without HSTS and with a malformed scanner address it fails."""
+    env = production_env(tmp_path, DJANGO_SECURE_HSTS_SECONDS="0", CLAMD_URL="clamd:3310")
+    result = run_check(env)
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr
+    assert "licensing.W001" in result.stderr
+
+
+LOG_PROBE = """
+import django, logging
+django.setup()
+logging.getLogger("portal.probe").warning("typed by a user: %s", 'x\\n{"level": "CRITICAL"}')
+"""
+
+
+def test_production_logs_are_one_json_object_per_line(tmp_path):
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", LOG_PROBE],
+        cwd=ROOT,
+        env=production_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    record = json.loads(lines[0])
+    assert record["logger"] == "portal.probe" and record["level"] == "WARNING"
+    assert record["message"] == 'typed by a user: x\n{"level": "CRITICAL"}'
+    assert record["request_id"] == "-"

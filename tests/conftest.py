@@ -36,6 +36,17 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request in Urdu leaves Urdu active in the thread (Django activates per request and
+    never resets): each test starts in the default language."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (dashboard figures, used 2FA codes, rate limits)."""
     from django.core.cache import cache

@@ -334,6 +334,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+# With JSON logs, Celery workers and beat log through the handler above too (one JSON object
+# per line on standard error) instead of replacing it with their own text format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 
 # --- Regulatory policy (DOMAIN.md: every figure configurable) -------------------------------
 # Formats use str.format with {year} and {seq}.

@@ -36,6 +36,18 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """A request in Urdu leaves Urdu active in the thread (LocaleMiddleware activates a language
+    and nothing deactivates it, as each real request activates its own): every test starts and
+    ends in the default language, so later tests' English messages do not depend on the order."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (dashboard figures, used 2FA codes, rate limits)."""
     from django.core.cache import cache

@@ -74,15 +74,20 @@ logging.getLogger("portal.probe").warning("typed by a user: %s", 'x\\n{"level": 
 """
 
 
-def test_production_logs_are_one_json_object_per_line(tmp_path):
-    result = subprocess.run(  # noqa: S603 - our own interpreter and script
-        [sys.executable, "-c", LOG_PROBE],
+def run_probe(script: str, tmp_path) -> subprocess.CompletedProcess:
+    """Run a few lines of Python in a process of its own with the production settings."""
+    return subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", script],
         cwd=ROOT,
         env=production_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_production_logs_are_one_json_object_per_line(tmp_path):
+    result = run_probe(LOG_PROBE, tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
@@ -90,3 +95,19 @@ def test_production_logs_are_one_json_object_per_line(tmp_path):
     assert record["logger"] == "portal.probe" and record["level"] == "WARNING"
     assert record["message"] == 'typed by a user: x\n{"level": "CRITICAL"}'
     assert record["request_id"] == "-"
+
+
+WORKER_LOG_PROBE = """
+import django, logging
+django.setup()
+from portal.celery import app
+app.log.setup_logging_subsystem(loglevel="INFO")  # what `celery worker` and `celery beat` do
+logging.getLogger("celery.worker.probe").warning("task said: %s", "a\\nb")
+"""
+
+
+def test_production_celery_processes_keep_the_json_log_format(tmp_path):
+    result = run_probe(WORKER_LOG_PROBE, tmp_path)
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [(r["logger"], r["message"]) for r in records] == [("celery.worker.probe", "task said: a\nb")]

@@ -272,3 +272,39 @@ def test_the_language_chosen_before_signing_in_is_saved_for_someone_without_one(
     client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
     user.refresh_from_db()
     assert user.preferred_language == "ur"
+
+
+def test_a_missed_deadline_tells_each_person_in_their_own_language(firm, submitter, officer, approver):
+    import datetime
+
+    from licensing.models import Application, ApplicationStatus
+    from portal.businessdays.calendar import end_of
+    from portal.deadlines.actions import process_reminder
+    from portal.deadlines.models import Deadline, DeadlineKind, DeadlineRule
+    from portal.deadlines.sweep import sweep
+    from portal.notifications.models import Notification, NotificationKind
+    from tests.states import application_in
+
+    DeadlineRule.objects.filter(kind=DeadlineKind.ACKNOWLEDGE_SUBMISSION).update(is_active=False)
+    DeadlineRule.objects.filter(kind=DeadlineKind.ANSWER_INFORMATION_REQUEST).update(lapse=True)
+    submitter.preferred_language = "ur"
+    submitter.save()
+    officer.manager = approver
+    officer.save()
+    app = application_in(
+        ApplicationStatus.INFORMATION_REQUESTED,
+        firm=firm,
+        submitter=submitter,
+        officer=officer,
+        approver=approver,
+    )
+    answer = Deadline.objects.get(kind=DeadlineKind.ANSWER_INFORMATION_REQUEST, application=app)
+    now = end_of(answer.due_on) + datetime.timedelta(minutes=5)
+    for pk in sweep(now=now).reminder_ids:
+        process_reminder(pk, now=now)
+    assert Application.objects.get(pk=app.pk).status == ApplicationStatus.LAPSED
+    missed = Notification.objects.get(kind=NotificationKind.MISSED, user=submitter)
+    assert missed.subject.startswith("مہلت گزر گئی")
+    assert "درخواست زائد المیعاد ہو گئی۔" in missed.body  # the lapse, in Urdu too
+    escalation = Notification.objects.filter(kind=NotificationKind.ESCALATION, user=officer).get()
+    assert escalation.subject.startswith("Escalation:") and "The application lapsed." in escalation.body

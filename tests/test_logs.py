@@ -13,11 +13,19 @@ from portal.logs import (
     RequestIdFilter,
     TextFormatter,
     bind_request_id,
+    clear_request_id,
     current_request_id,
     unbind_request_id,
 )
 
 FORGED = 'harmless\n{"level": "CRITICAL", "logger": "auth", "message": "admin signed in", "request_id": "x"}'
+
+
+@pytest.fixture(autouse=True)
+def _outside_any_request():
+    """A response another test never closed (a static file it did not read) leaves its request's
+    id bound, as a WSGI server never would: start each test outside any request."""
+    clear_request_id()
 
 
 @pytest.fixture

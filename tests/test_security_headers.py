@@ -108,7 +108,9 @@ def test_swagger_ui_loads_its_start_up_script_from_a_url(client):
     assert "SwaggerUIBundle" in script.content.decode()
     assert "/api/schema/" in script.content.decode()
     for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
-        assert client.get(asset).status_code == 200, asset
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        response.close()  # as a WSGI server would: the request is finished
 
 
 def test_the_admin_transition_styles_are_a_static_file(client):

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.accounts.language import language_for
 from portal.audit.chain import record
@@ -153,7 +154,7 @@ def _overdue(reminder: Reminder, now) -> str:
     return f"{summary} {outcome}".strip()
 
 
-def _lapse(deadline: Deadline) -> str:
+def _lapse(deadline: Deadline):
     """Take the lapse transition through the subject's service function (a savepoint: a
     lapse that is no longer possible leaves the rest of the work standing)."""
     from licensing.services.agreements import agreement_lapse
@@ -168,11 +169,11 @@ def _lapse(deadline: Deadline) -> str:
         with transaction.atomic():
             if deadline.kind == DeadlineKind.ANSWER_INFORMATION_REQUEST:
                 application_lapse(application_id=deadline.application_id, reason=reason)
-                return _("The application lapsed.")
+                return gettext_lazy("The application lapsed.")  # worded per recipient
             if deadline.kind == DeadlineKind.NOC_VALIDITY:
                 firm_lapse_noc(firm_id=deadline.firm_id, reason=reason)
-                return _("The NOC lapsed.")
+                return gettext_lazy("The NOC lapsed.")
             agreement_lapse(agreement_id=deadline.agreement_id, reason=reason)
-            return _("The agreement lapsed.")
+            return gettext_lazy("The agreement lapsed.")
     except DomainError as exc:
         return _("Not lapsed: %(detail)s") % {"detail": exc.detail}

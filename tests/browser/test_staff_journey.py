@@ -31,9 +31,10 @@ from tests.states import application_in
 
 pytestmark = [
     pytest.mark.browser,
-    # live_server makes every test transactional; serialized_rollback restores the data the
-    # migrations made (activities, staff groups) before each test.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # live_server makes every test transactional. The flush after each one is followed by
+    # post_migrate, which puts back the staff groups, activities and deadline rules; no
+    # serialized_rollback, which would insert them a second time after a plain transactional test.
+    pytest.mark.django_db(transaction=True),
 ]
 
 PASSWORD = "correct-horse-battery-staple"  # tests.factories.UserFactory's

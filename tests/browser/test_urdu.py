@@ -20,7 +20,7 @@ from tests.conftest import totp_code
 from tests.factories import FirmFactory, MembershipFactory
 from tests.states import application_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct-horse-battery-staple"  # tests.factories.UserFactory's
 FIRM = "Northwind Digital Assets Ltd"
@@ -43,6 +43,12 @@ VISIBLE_TEXT = """() => {
 }"""
 
 
+URDU_FONT_LOADED = """async () => {
+  await document.fonts.ready;
+  return [...document.fonts].some((f) => f.family.includes("Noto Naskh Arabic") && f.status === "loaded");
+}"""
+
+
 def english_words(page, names=()) -> list[str]:
     text = page.evaluate(VISIBLE_TEXT)
     for name in (*BRAND, *names):
@@ -51,6 +57,17 @@ def english_words(page, names=()) -> list[str]:
     # The English term an Urdu text keeps in brackets, as regulatory Urdu does: "تحویل (custody)".
     text = re.sub(r"(?<=[\u0600-\u06ff]) ?\([A-Za-z][A-Za-z /-]*\)", " ", text)
     return sorted({w for w in WORD.findall(text) if w not in ALLOWED})
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(transactional_db):
+    """The staff groups and activities, whatever the test before left (a serialized-rollback
+    test's flush does not make them again); both functions are idempotent."""
+    from licensing.reference_data import ensure_reference_data
+    from portal.accounts.roles import sync_staff_groups
+
+    sync_staff_groups()
+    ensure_reference_data()
 
 
 def switch_to(page, language: str) -> None:
@@ -90,6 +107,7 @@ def test_a_firm_user_goes_through_the_application_in_urdu(page, axe, officer, ap
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(re.compile(reverse("dashboard") + "$"))
     check_page(page, axe, "dashboard", names=names)
+    assert page.evaluate(URDU_FONT_LOADED), "the Urdu web font was not loaded from static/"
     principal.refresh_from_db()
     assert principal.preferred_language == "ur"  # saved at sign-in
 

@@ -308,3 +308,18 @@ def test_a_missed_deadline_tells_each_person_in_their_own_language(firm, submitt
     assert "درخواست زائد المیعاد ہو گئی۔" in missed.body  # the lapse, in Urdu too
     escalation = Notification.objects.filter(kind=NotificationKind.ESCALATION, user=officer).get()
     assert escalation.subject.startswith("Escalation:") and "The application lapsed." in escalation.body
+
+
+def test_the_portal_and_regulator_names_are_shown_in_urdu(client, settings):
+    settings.PORTAL_NAME = "VARA licensing portal"
+    settings.PORTAL_REGULATOR_NAME = "Virtual Assets Regulatory Authority"
+    client.cookies[COOKIE] = "ur"
+    page = client.get("/").content.decode()
+    assert "VARA لائسنسنگ پورٹل" in page and "ورچوئل اثاثہ جات ریگولیٹری اتھارٹی" in page
+    assert "VARA licensing portal" not in page and "Virtual Assets Regulatory Authority" not in page
+
+
+def test_a_name_the_operator_set_without_a_translation_is_shown_as_set(client, settings):
+    settings.PORTAL_NAME = "Pakistan Virtual Assets Portal"
+    client.cookies[COOKIE] = "ur"
+    assert "Pakistan Virtual Assets Portal" in client.get("/").content.decode()

@@ -28,6 +28,7 @@ from licensing.models import Firm, FirmMembership, FirmRole, ForeignLicence, Inv
 from licensing.permissions import EDIT, MANAGE_MEMBERS, can_for_firm
 from portal.accounts.language import language_for
 from portal.audit.chain import record
+from portal.branding import portal_name
 from portal.dates import long_date, long_datetime
 from portal.errors import NotFound, NotPermitted, RuleBroken, TransitionNotPossible
 from portal.transitions import lock
@@ -301,7 +302,7 @@ def _send_invitation_email(invitation, inviter, link: str) -> None:
         "inviter_email": inviter.email,
         "firm": invitation.firm.legal_name,
         "role": invitation.get_role_display(),
-        "portal": settings.PORTAL_NAME,
+        "portal": portal_name(),
         "email": invitation.email,
         "link": link,
         "expires": long_datetime(invitation.expires_at),

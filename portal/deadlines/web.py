@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET
 from licensing.staff.access import staff_required
 from licensing.web.firm_context import require_membership
 from portal.accounts.models import User
+from portal.branding import portal_name
 from portal.dates import local_today
 from portal.deadlines.models import LIVE_STATUSES, Deadline, DeadlineKind, DeadlineStatus
 
@@ -323,9 +324,7 @@ def deadlines_ics(request, token):
     if user is None:
         raise Http404
     deadlines = feed_deadlines(user).order_by("due_on", "pk")
-    body = ical_document(
-        deadlines, user=user, name=_("Deadlines — %(portal)s") % {"portal": settings.PORTAL_NAME}
-    )
+    body = ical_document(deadlines, user=user, name=_("Deadlines — %(portal)s") % {"portal": portal_name()})
     response = HttpResponse(body.encode("utf-8"), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="deadlines.ics"'
     response["Cache-Control"] = "private, no-store"

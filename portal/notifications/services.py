@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.accounts.language import language_for
+from portal.branding import portal_name, regulator_name
 from portal.errors import NotFound
 from portal.notifications.models import (
     Channel,
@@ -136,8 +137,8 @@ def _build_email(notification: Notification) -> EmailMultiAlternatives:
     context = {
         "notification": notification,
         "link": _absolute(notification.link),
-        "portal_name": settings.PORTAL_NAME,
-        "regulator_name": settings.PORTAL_REGULATOR_NAME,
+        "portal_name": portal_name(),
+        "regulator_name": regulator_name(),
         "LANGUAGE_CODE": translation.get_language(),
         "LANGUAGE_BIDI": translation.get_language_bidi(),
     }

@@ -211,4 +211,30 @@ def activities(db):
 
 
 # Fixtures that start real processes (Celery workers and beat, gunicorn): tests/processes.py.
+@pytest.fixture
+def grant_noc(officer, approver, aml_officer, activities, django_capture_on_commit_callbacks):
+    """grant_noc("Firm Ltd") takes a new firm through the services to a granted NOC and returns
+    its certificate (the signing key is whatever the test's settings say)."""
+    from licensing.certificates.models import Certificate
+    from licensing.models import FirmStage
+    from tests.public_states import firm_at
+
+    def grant(name: str):
+        firm = FirmFactory(legal_name=name)
+        principal = MembershipFactory(firm=firm).user
+        with django_capture_on_commit_callbacks(execute=True):
+            firm_at(
+                FirmStage.NOC_HOLDER,
+                firm,
+                principal=principal,
+                officer=officer,
+                approver=approver,
+                aml_officer=aml_officer,
+                activities=activities,
+            )
+        return Certificate.objects.get(firm=firm)
+
+    return grant
+
+
 from tests.processes import redis_client, workers  # noqa: E402, F401

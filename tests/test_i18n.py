@@ -186,30 +186,11 @@ def test_the_acknowledgement_is_sent_in_the_signers_language_whatever_the_reques
 
 
 @pytest.fixture
-def licensed(
-    officer, approver, aml_officer, activities, django_capture_on_commit_callbacks, settings, tmp_path
-):
-    from licensing.certificates.models import Certificate
-    from licensing.models import FirmStage
-    from tests.factories import FirmFactory, MembershipFactory
-    from tests.public_states import firm_at
-
+def licensed(grant_noc, settings, tmp_path):
     settings.PORTAL_SIGNING_KEY_PATH = str(tmp_path / "keys" / "signing.pem")
     settings.PORTAL_SIGNING_KEY_AUTOCREATE = True
-    firm = FirmFactory(legal_name="Delta Exchange Ltd")
-    principal = MembershipFactory(firm=firm).user
-    with django_capture_on_commit_callbacks(execute=True):
-        firm_at(
-            FirmStage.NOC_HOLDER,
-            firm,
-            principal=principal,
-            officer=officer,
-            approver=approver,
-            aml_officer=aml_officer,
-            activities=activities,
-        )
-    firm.refresh_from_db()
-    return firm, Certificate.objects.get(firm=firm)
+    certificate = grant_noc("Delta Exchange Ltd")
+    return certificate.firm, certificate
 
 
 def test_the_public_register_reads_in_urdu_with_firm_names_left_to_right(client, licensed):

@@ -10,11 +10,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from licensing.certificates import signing
-from licensing.certificates.models import Certificate
 from licensing.certificates.services import signed_data_ok
-from licensing.models import FirmStage
-from tests.factories import FirmFactory, MembershipFactory
-from tests.public_states import firm_at
 
 pytestmark = pytest.mark.django_db
 
@@ -45,34 +41,16 @@ def keys(settings, tmp_path):
     return Keys
 
 
-@pytest.fixture
-def grant(officer, approver, aml_officer, activities, django_capture_on_commit_callbacks):
-    def make(name):
-        firm = FirmFactory(legal_name=name)
-        principal = MembershipFactory(firm=firm).user
-        with django_capture_on_commit_callbacks(execute=True):
-            firm_at(
-                FirmStage.NOC_HOLDER,
-                firm,
-                principal=principal,
-                officer=officer,
-                approver=approver,
-                aml_officer=aml_officer,
-                activities=activities,
-            )
-        return Certificate.objects.get(firm=firm)
-
-    return make
-
-
-def test_after_rotation_old_certificates_verify_and_new_ones_use_the_new_key(keys, grant, client, tmp_path):
-    old = grant("Alpha Exchange Ltd")
+def test_after_rotation_old_certificates_verify_and_new_ones_use_the_new_key(
+    keys, grant_noc, client, tmp_path
+):
+    old = grant_noc("Alpha Exchange Ltd")
     assert old.key_id == keys.a
     old_pdf = tmp_path / "old.pdf"
     old_pdf.write_bytes(old.pdf.open("rb").read())
 
     keys.rotate()
-    new = grant("Beta Exchange Ltd")
+    new = grant_noc("Beta Exchange Ltd")
     assert new.key_id == keys.b
     assert signed_data_ok(old) and signed_data_ok(new)
 
@@ -99,8 +77,8 @@ def test_after_rotation_old_certificates_verify_and_new_ones_use_the_new_key(key
     assert all("PRIVATE" not in k["pem"] for k in listing["keys"])
 
 
-def test_a_certificate_naming_an_unknown_key_is_refused(keys, grant, client, tmp_path):
-    cert = grant("Gamma Exchange Ltd")
+def test_a_certificate_naming_an_unknown_key_is_refused(keys, grant_noc, client, tmp_path):
+    cert = grant_noc("Gamma Exchange Ltd")
     keys.rotate()
     # Forget the retired key: certificates it signed no longer verify, and say why.
     from django.conf import settings
@@ -117,15 +95,15 @@ def test_a_certificate_naming_an_unknown_key_is_refused(keys, grant, client, tmp
         call_command("signing_key", "export-public", key_id="0123456789abcdef", stdout=io.StringIO())
 
 
-def test_a_forged_key_id_does_not_borrow_another_keys_trust(keys, grant):
-    cert = grant("Delta Exchange Ltd")
+def test_a_forged_key_id_does_not_borrow_another_keys_trust(keys, grant_noc):
+    cert = grant_noc("Delta Exchange Ltd")
     keys.rotate()
     cert.key_id = keys.b  # claims the current key, but was signed by A
     assert not signed_data_ok(cert)
 
 
-def test_show_lists_the_keys_and_the_certificates_each_signed(keys, grant):
-    grant("Epsilon Exchange Ltd")
+def test_show_lists_the_keys_and_the_certificates_each_signed(keys, grant_noc):
+    grant_noc("Epsilon Exchange Ltd")
     keys.rotate()
     out = io.StringIO()
     call_command("signing_key", "show", stdout=out)

@@ -66,6 +66,22 @@ def record_failure(reminder_id: int, error: Exception, *, final: bool) -> None:
     Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.PENDING).update(**updates)
 
 
+def _tell(user, deadline: Deadline, reminder: Reminder, text, *, kind, statutory: bool) -> None:
+    """Notify one person of the reminder's deadline; `text()` gives (subject, body) and is called
+    in that person's language (ADR 0010), so each reads it in their own."""
+    with translation.override(language_for(user)):
+        subject, body = text()
+        notify(
+            user,
+            subject=subject,
+            body=body,
+            kind=kind,
+            statutory=statutory,
+            link=recipients.link_for(deadline, user),
+            reminder=reminder,
+        )
+
+
 def _remind(reminder: Reminder) -> str:
     deadline = reminder.deadline
     if deadline.status != DeadlineStatus.OPEN:
@@ -73,17 +89,14 @@ def _remind(reminder: Reminder) -> str:
     days_before = int(reminder.milestone.removeprefix("d-"))
     people = recipients.reminder_recipients(deadline)
     for user in people:
-        with translation.override(language_for(user)):  # each in their own language (ADR 0010)
-            subject, body = recipients.reminder_text(deadline, days_before)
-            notify(
-                user,
-                subject=subject,
-                body=body,
-                kind=NotificationKind.REMINDER,
-                statutory=deadline.rule.statutory,
-                link=recipients.link_for(deadline, user),
-                reminder=reminder,
-            )
+        _tell(
+            user,
+            deadline,
+            reminder,
+            lambda: recipients.reminder_text(deadline, days_before),
+            kind=NotificationKind.REMINDER,
+            statutory=deadline.rule.statutory,
+        )
     return _("Reminded %(count)d people.") % {"count": len(people)}
 
 
@@ -126,30 +139,24 @@ def _overdue(reminder: Reminder, now) -> str:
     escalated = recipients.escalation_recipients(deadline) if rule.escalate else []
     told = {user.pk for user in escalated}
     for user in escalated:
-        with translation.override(language_for(user)):
-            subject, body = recipients.escalation_text(deadline, outcome)
-            notify(
-                user,
-                subject=subject,
-                body=body,
-                kind=NotificationKind.ESCALATION,
-                statutory=True,
-                link=recipients.link_for(deadline, user),
-                reminder=reminder,
-            )
+        _tell(
+            user,
+            deadline,
+            reminder,
+            lambda: recipients.escalation_text(deadline, outcome),
+            kind=NotificationKind.ESCALATION,
+            statutory=True,
+        )
     for user in recipients.reminder_recipients(deadline):
         if user.pk not in told:
-            with translation.override(language_for(user)):
-                subject, body = recipients.missed_text(deadline, outcome)
-                notify(
-                    user,
-                    subject=subject,
-                    body=body,
-                    kind=NotificationKind.MISSED,
-                    statutory=rule.statutory,
-                    link=recipients.link_for(deadline, user),
-                    reminder=reminder,
-                )
+            _tell(
+                user,
+                deadline,
+                reminder,
+                lambda: recipients.missed_text(deadline, outcome),
+                kind=NotificationKind.MISSED,
+                statutory=rule.statutory,
+            )
     summary = _("Missed; escalated to %(count)d people.") % {"count": len(escalated)}
     return f"{summary} {outcome}".strip()
 

@@ -55,29 +55,21 @@ STATUS_FILTERS = {
 }
 
 
-def with_subjects(queryset):
-    return queryset.select_related(
-        "firm", "application", "information_request", "agreement", "responsible", "rule"
-    )
-
-
 # --- Who sees which deadlines.
 
 
 def staff_deadlines_queryset():
     """Regulator staff see every deadline (supervisors included: reading is not acting)."""
-    return with_subjects(Deadline.objects.all())
+    return Deadline.objects.with_subjects()
 
 
 def firm_deadlines_queryset(firm_ids):
     """A firm's own live deadlines: what it must do, and when the regulator aims to decide.
     Never an agreement's window (government records) nor staff-internal clocks."""
-    return with_subjects(
-        Deadline.objects.live().filter(
-            firm_id__in=list(firm_ids),
-            agreement__isnull=True,
-            kind__in=[*FIRM_ACTS, *REGULATOR_DECIDES],
-        )
+    return (
+        Deadline.objects.live()
+        .filter(firm_id__in=list(firm_ids), agreement__isnull=True, kind__in=[*FIRM_ACTS, *REGULATOR_DECIDES])
+        .with_subjects()
     )
 
 
@@ -86,7 +78,7 @@ def feed_deadlines(user):
     every live one); firm people, the live deadlines of each firm they belong to."""
     if user.is_regulator_staff:
         scope = Q() if user.has_perm(DECIDE_PERM) else Q(responsible=user)
-        return with_subjects(Deadline.objects.live().filter(scope))
+        return Deadline.objects.live().filter(scope).with_subjects()
     firm_ids = [m.firm_id for m in user.memberships.filter(is_active=True)]
     return firm_deadlines_queryset(firm_ids)
 

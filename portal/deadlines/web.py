@@ -27,6 +27,7 @@ from licensing.web.firm_context import require_membership
 from portal.accounts.models import User
 from portal.branding import portal_name
 from portal.dates import local_today
+from portal.deadlines.links import firm_link, staff_link
 from portal.deadlines.models import LIVE_STATUSES, Deadline, DeadlineKind, DeadlineStatus
 
 PAGE_SIZE = 100
@@ -88,28 +89,6 @@ def feed_deadlines(user):
 
 def days_left(deadline, today) -> int:
     return (deadline.due_on - today).days
-
-
-def staff_link(deadline) -> str:
-    """The staff page of the deadline's subject."""
-    if deadline.agreement_id:
-        return reverse("staff_agreement", args=[deadline.agreement_id])
-    if deadline.application_id:
-        return reverse("staff_case", args=[deadline.application_id])
-    if deadline.information_request_id:
-        return reverse("staff_case", args=[deadline.information_request.application_id])
-    if deadline.firm_id:
-        return reverse("staff_firm", args=[deadline.firm_id])
-    return ""
-
-
-def firm_link(deadline) -> str:
-    if deadline.application_id:
-        try:
-            return reverse("application_detail", args=[deadline.application_id])
-        except Exception:  # noqa: BLE001 - a page that is not mounted: no link
-            return ""
-    return reverse("firm_deadlines")
 
 
 def decorate(deadlines, today, link):

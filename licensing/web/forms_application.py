@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from licensing.models import Activity
+from licensing.validators import refuse_lone_surrogates
 from portal.dates import local_today
 from portal.money import format_money
 
@@ -83,6 +84,7 @@ class SectionForm(forms.Form):
         self.completing = completing
         super().__init__(*args, **kwargs)
         plain_required_messages(self)
+        refuse_lone_surrogates(self)
 
     def full_clean(self):
         if self.completing:

@@ -280,6 +280,23 @@ class AmlProgrammeForm(SectionForm):
 
 
 class AmlProgrammeFinalForm(AmlProgrammeForm):
+    mlro_name = forms.CharField(
+        label=_("Money Laundering Reporting Officer (MLRO)"),
+        max_length=200,
+        help_text=_("As on your AML registration."),
+    )
+    compliance_officer_name = forms.CharField(
+        label=_("Compliance Officer"),
+        max_length=200,
+        help_text=_("As on your AML registration."),
+    )
+    goaml_org_id = forms.CharField(
+        label=_("goAML organisation ID"),
+        max_length=50,
+        help_text=_("The ID the Financial Monitoring Unit's goAML system gave your firm."),
+        widget=forms.TextInput(attrs={"class": "ltr-value input--short", "spellcheck": "false"}),
+    )
+    ltr_fields = ("goaml_org_id",)
     board_approved_on = past_date(
         _("Date the board approved the final programme"),
     )

@@ -200,3 +200,46 @@ def test_the_application_receipt_and_password_reset_links_open(
     assert links
     for link in links:
         assert_opens(client, link, as_user=None, what="password reset")
+
+
+# Every place the code sends e-mail, and the test above that checks its links. A new one fails
+# here until its links are checked too.
+SENDERS_CHECKED = {
+    (
+        "licensing/services/applications.py",
+        "send_mail(",
+    ): "test_the_application_receipt_and_password_reset_links_open",
+    (
+        "licensing/services/firm_admin.py",
+        "send_mail(",
+    ): "test_the_invitation_link_opens_for_the_invitee_signed_out_and_signed_in",
+    (
+        "portal/deadlines/actions.py",
+        "notify(",
+    ): "test_every_link_in_every_deadline_e_mail_opens_for_its_recipient",
+}
+
+
+def test_every_place_that_sends_e_mail_has_its_links_checked():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    found = set()
+    for package in ("licensing", "aml", "portal"):
+        for path in (root / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            text = path.read_text(encoding="utf-8")
+            for call in ("send_mail(", "notify(", "EmailMessage(", "EmailMultiAlternatives("):
+                for line in text.splitlines():
+                    stripped = line.strip()
+                    if call in stripped and not stripped.startswith(("def ", "#", "from ", "import ")):
+                        found.add((str(path.relative_to(root)), call))
+    # notify() itself (its e-mail is the notification template checked above).
+    found -= {
+        ("portal/notifications/services.py", "EmailMultiAlternatives("),
+        ("portal/notifications/services.py", "notify("),
+    }
+    assert found == set(SENDERS_CHECKED), (
+        f"check the links of the e-mails sent at {found - set(SENDERS_CHECKED)}"
+    )

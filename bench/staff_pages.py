@@ -332,6 +332,7 @@ def pages():
     found = {"dashboard": reverse("staff_dashboard")}
     try:
         found["queue"] = reverse("staff_queues")
+        found["all cases"] = reverse("staff_queues") + "?queue=all"
     except NoReverseMatch:
         print("Note: there is no `staff_queues` URL yet; the queue page is not timed.")
     return found
@@ -359,6 +360,10 @@ def measure(datasets, paths, args) -> dict[str, dict[int, tuple[float, float]]]:
         except Exception as error:  # noqa: BLE001 - report it and carry on with the other page
             print(f"Note: the queue page failed ({type(error).__name__}: {error}); it is not timed.")
             del paths["queue"]
+    if "all cases" in paths:
+        results["queue page, all cases"] = time_pages(
+            datasets, paths["all cases"], warmup=args.warmup, requests=args.requests
+        )
     return results
 
 

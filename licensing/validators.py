@@ -48,3 +48,25 @@ def validate_ntn(value: str) -> None:
             _("Enter the NTN as 7 digits, a hyphen and a check digit, e.g. 1234567-8."),
             code="ntn_format",
         )
+
+
+_LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def validate_no_lone_surrogates(value) -> None:
+    """Half of a UTF-16 pair on its own is not a character: it cannot be stored as UTF-8
+    (PostgreSQL refuses it; SQLite keeps it and every page showing it fails)."""
+    if isinstance(value, str) and _LONE_SURROGATE_RE.search(value):
+        raise ValidationError(
+            _("This text contains an invalid character (half of a character pair). Type it again."),
+            code="lone_surrogate",
+        )
+
+
+def refuse_lone_surrogates(form) -> None:
+    """Add `validate_no_lone_surrogates` to every text field of a bound form instance."""
+    from django import forms
+
+    for field in form.fields.values():
+        if isinstance(field, forms.CharField) and validate_no_lone_surrogates not in field.validators:
+            field.validators = [*field.validators, validate_no_lone_surrogates]

@@ -269,8 +269,17 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "portal.api_errors.exception_handler",
+    # JSON refused when nested too deep or holding a lone surrogate (portal.api.parsers).
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.api.parsers.StrictJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "portal.api.schema.PortalAutoSchema",
 }
+
+# How deeply an API request's JSON may nest (arrays and objects); deeper is a 400 problem.
+PORTAL_API_JSON_MAX_DEPTH = env_int("PORTAL_API_JSON_MAX_DEPTH", 32)
 
 # Behind a reverse proxy that sets X-Forwarded-For, trust it for the client IP in the audit trail.
 PORTAL_TRUST_X_FORWARDED_FOR = env_bool("PORTAL_TRUST_X_FORWARDED_FOR", False)

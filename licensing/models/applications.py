@@ -209,6 +209,14 @@ class Application(FSMModelMixin, models.Model):
             # Staff queues: "assigned to me" and sorting by submission among open cases.
             models.Index(fields=["assigned_officer", "status"], name="application_officer_status"),
             models.Index(fields=["status", "submitted_at"], name="application_status_submitted"),
+            # The "All cases" queue: every submitted application, oldest submission first (the
+            # page's default sort, `submitted_at` ascending nulls last then `id`), read in index
+            # order so a page of 50 never sorts the whole table.
+            models.Index(
+                fields=["submitted_at", "id"],
+                name="application_submitted_order",
+                condition=~Q(status="draft"),
+            ),
             # Decision clocks: the open cases whose clock is running, walked by date.
             models.Index(
                 fields=["submitted_at"],

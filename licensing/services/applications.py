@@ -30,6 +30,7 @@ from licensing.models.authorisations import NocStatus
 from licensing.permissions import EDIT, SUBMIT, can_decide, can_for_firm
 from licensing.services.common import require_reason
 from licensing.services.firms import change_stage
+from licensing.services.licence_prefill import firm_take_company_number, licence_application_prefill
 from portal.accounts.language import language_for
 from portal.audit.chain import record
 from portal.dates import add_months, local_today, long_datetime
@@ -67,12 +68,13 @@ def application_create(*, actor, firm_id: int, kind: str, call_id: int | None = 
     if kind not in ApplicationKind.values:
         raise RuleBroken(_("Unknown kind of application."), field_errors={"kind": [_("Choose a kind.")]})
     app = Application.objects.create(firm=firm, kind=kind, created_by=actor, call=call)
+    prefilled = licence_application_prefill(app)  # a licence starts from the NOC's answers
     record(
         actor=actor,
         action="application.create",
         obj=app,
         to_state=app.status,
-        details={"call": call.pk if call else None},
+        details={"call": call.pk if call else None, **prefilled},
     )
     return app
 
@@ -291,6 +293,7 @@ def _grant_licence(
     else:
         licence.permitted_activities.set(Activity.objects.filter(pk__in=permitted_activity_ids))
     app.firm.nocs.filter(status=NocStatus.ACTIVE).update(status=NocStatus.SUPERSEDED)
+    firm_take_company_number(actor=actor, app=app)  # public from now on: the register shows it
     change_stage(app.firm, "grant_licence", actor=actor, details={"licence": licence.number})
     transaction.on_commit(partial(certificates.issue_after_commit, licence_id=licence.pk))
     deadlines.open_for(DeadlineKind.LICENCE_RENEWAL, firm=app.firm, due_on=licence.expires_on)

@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from licensing.models import Activity
+from licensing.validators import refuse_lone_surrogates
 from portal.dates import local_today
 from portal.money import format_money
 
@@ -83,6 +84,7 @@ class SectionForm(forms.Form):
         self.completing = completing
         super().__init__(*args, **kwargs)
         plain_required_messages(self)
+        refuse_lone_surrogates(self)
 
     def full_clean(self):
         if self.completing:
@@ -278,6 +280,23 @@ class AmlProgrammeForm(SectionForm):
 
 
 class AmlProgrammeFinalForm(AmlProgrammeForm):
+    mlro_name = forms.CharField(
+        label=_("Money Laundering Reporting Officer (MLRO)"),
+        max_length=200,
+        help_text=_("As on your AML registration."),
+    )
+    compliance_officer_name = forms.CharField(
+        label=_("Compliance Officer"),
+        max_length=200,
+        help_text=_("As on your AML registration."),
+    )
+    goaml_org_id = forms.CharField(
+        label=_("goAML organisation ID"),
+        max_length=50,
+        help_text=_("The ID the Financial Monitoring Unit's goAML system gave your firm."),
+        widget=forms.TextInput(attrs={"class": "ltr-value input--short", "spellcheck": "false"}),
+    )
+    ltr_fields = ("goaml_org_id",)
     board_approved_on = past_date(
         _("Date the board approved the final programme"),
     )

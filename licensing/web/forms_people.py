@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from licensing.models import BeneficialOwner, KeyIndividual
 from licensing.models.people import IdentityType, OwnerKind
 from licensing.services.application_people import key_individual_errors, owner_errors
+from licensing.validators import refuse_lone_surrogates
 from licensing.web.forms_application import DATE_INPUT_FORMATS, plain_required_messages
 
 _CNIC_DIGITS = re.compile(r"^\d{13}$")
@@ -50,6 +51,7 @@ class _RuleForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         plain_required_messages(self)
+        refuse_lone_surrogates(self)
 
     def clean(self):
         cleaned = super().clean()

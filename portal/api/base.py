@@ -2,7 +2,7 @@
 
 from rest_framework import permissions
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied, UnsupportedMediaType
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.viewsets import GenericViewSet
 
@@ -21,6 +21,19 @@ class Pagination(PageNumberPagination):
 
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class ReadsBodyFirst:
+    """A write's body is parsed as soon as the caller is known to be allowed, before any state
+    check: malformed JSON (portal.api.parsers) is a 400 problem whatever the object's state."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in WRITE_METHODS:
+            try:
+                request.data  # noqa: B018 - parsing is the point; a ParseError becomes the 400 problem
+            except UnsupportedMediaType:
+                pass  # a body of the wrong type: answered (415) where the view reads it, after its 404s
 
 
 class PublicViewSet(GenericViewSet):
@@ -51,7 +64,7 @@ class IsFirmUser(permissions.BasePermission):
         return True
 
 
-class FirmViewSet(GenericViewSet):
+class FirmViewSet(ReadsBodyFirst, GenericViewSet):
     """The firm's own data. Every query is scoped to `request.firm`: another firm's ids are 404."""
 
     authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
@@ -76,7 +89,7 @@ class IsStaffWithMfa(permissions.BasePermission):
         return bool(user.is_regulator_staff and has_mfa(user))
 
 
-class StaffViewSet(GenericViewSet):
+class StaffViewSet(ReadsBodyFirst, GenericViewSet):
     """The regulator's casework: signed-in staff (session) with a second factor. No tokens."""
 
     authentication_classes = [SessionAuthentication]

@@ -18,7 +18,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from licensing.models import (
@@ -65,6 +65,7 @@ from portal.notifications.models import Notification
 
 from .action_permissions import ActionPermission
 from .base import FirmViewSet
+from .parsers import StrictJSONParser
 from .serializers_firm import (
     AnswerSerializer,
     ApplicationCreateSerializer,
@@ -143,6 +144,10 @@ def _form_data(form_class, body, current=None) -> dict:
             continue
         elif value is None:
             value = ""
+        elif isinstance(value, bool) and not isinstance(field, forms.BooleanField):
+            # A date, a number or a text is not true or false (a form field would choke on it).
+            errors[name] = [_("Give a value of this field's type, not true or false.")]
+            continue
         elif not isinstance(value, bool | str):
             value = str(value)
         data[name] = value
@@ -182,7 +187,7 @@ def _form_errors(form) -> dict:
 )
 class FirmForeignLicenceViewSet(mixins.ListModelMixin, FirmViewSet):
     serializer_class = ForeignLicenceSerializer
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
     pagination_class = None
 
     def get_queryset(self):
@@ -320,7 +325,7 @@ class FirmApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, F
         detail=True,
         methods=["put", "patch"],
         url_path=r"sections/(?P<key>[a-z_]+)",
-        parser_classes=[JSONParser],
+        parser_classes=[StrictJSONParser],
     )
     def section(self, request, pk=None, key=None):
         app = self._application(pk)
@@ -433,7 +438,7 @@ class FirmApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, F
         detail=True,
         methods=["get", "post"],
         url_path="key-individuals",
-        parser_classes=[JSONParser],
+        parser_classes=[StrictJSONParser],
         pagination_class=None,
     )
     def key_individuals(self, request, pk=None):
@@ -466,7 +471,7 @@ class FirmApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, F
         detail=True,
         methods=["get", "put", "patch", "delete"],
         url_path=r"key-individuals/(?P<person_id>[^/.]+)",
-        parser_classes=[JSONParser],
+        parser_classes=[StrictJSONParser],
         pagination_class=None,
     )
     def key_individual(self, request, pk=None, person_id=None):
@@ -498,7 +503,7 @@ class FirmApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, F
         detail=True,
         methods=["get", "post"],
         url_path="beneficial-owners",
-        parser_classes=[JSONParser],
+        parser_classes=[StrictJSONParser],
         pagination_class=None,
     )
     def beneficial_owners(self, request, pk=None):
@@ -531,7 +536,7 @@ class FirmApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, F
         detail=True,
         methods=["get", "put", "patch", "delete"],
         url_path=r"beneficial-owners/(?P<owner_id>[^/.]+)",
-        parser_classes=[JSONParser],
+        parser_classes=[StrictJSONParser],
         pagination_class=None,
     )
     def beneficial_owner(self, request, pk=None, owner_id=None):
@@ -598,7 +603,7 @@ class FirmApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, F
 )
 class FirmInformationRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, FirmViewSet):
     serializer_class = InformationRequestSerializer
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [StrictJSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -150,6 +150,18 @@ class DeadlineQuerySet(models.QuerySet):
     def live(self):
         return self.filter(status__in=LIVE_STATUSES)
 
+    def with_subjects(self):
+        """Each row with what its label and link read (an application's or information
+        request's firm, an agreement's counterparty), so a list costs the same for 1 row or 500."""
+        return self.select_related(
+            "rule",
+            "responsible",
+            "firm",
+            "application__firm",
+            "information_request__application__firm",
+            "agreement__counterparty_firm",
+        )
+
     def due_for_action(self, now):
         """What the sweep must look at: served by the partial index `deadline_next_action`."""
         return self.filter(status=DeadlineStatus.OPEN, next_action_at__lte=now)

@@ -1,11 +1,11 @@
 """Who hears about a deadline, and what they are told."""
 
-from django.urls import NoReverseMatch, reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal.accounts.models import User
+from portal.deadlines import links
 from portal.deadlines.models import Audience, Deadline, DeadlineKind
 
 # Firm roles reminded of a firm's deadline; anyone who may answer is told of a request.
@@ -64,16 +64,9 @@ def escalation_recipients(deadline: Deadline) -> list[User]:
 
 
 def link_for(deadline: Deadline, user: User) -> str:
-    """Where the person can act: the admin page for staff, the dashboard for firm users."""
-    try:
-        if user.is_regulator_staff:
-            subject = deadline.subject
-            return reverse(
-                f"admin:{subject._meta.app_label}_{subject._meta.model_name}_change", args=[subject.pk]
-            )
-        return reverse("dashboard")
-    except NoReverseMatch:
-        return "/"
+    """Where the person can act: the staff page of the subject for staff (the admin's change page
+    would refuse them), the application or the deadlines page for a firm's people."""
+    return links.link_for(deadline, user)
 
 
 def _date(day) -> str:

@@ -27,6 +27,7 @@ from licensing.web.firm_context import require_membership
 from portal.accounts.models import User
 from portal.branding import portal_name
 from portal.dates import local_today
+from portal.deadlines.links import firm_link, staff_link
 from portal.deadlines.models import LIVE_STATUSES, Deadline, DeadlineKind, DeadlineStatus
 
 PAGE_SIZE = 100
@@ -55,29 +56,21 @@ STATUS_FILTERS = {
 }
 
 
-def with_subjects(queryset):
-    return queryset.select_related(
-        "firm", "application", "information_request", "agreement", "responsible", "rule"
-    )
-
-
 # --- Who sees which deadlines.
 
 
 def staff_deadlines_queryset():
     """Regulator staff see every deadline (supervisors included: reading is not acting)."""
-    return with_subjects(Deadline.objects.all())
+    return Deadline.objects.with_subjects()
 
 
 def firm_deadlines_queryset(firm_ids):
     """A firm's own live deadlines: what it must do, and when the regulator aims to decide.
     Never an agreement's window (government records) nor staff-internal clocks."""
-    return with_subjects(
-        Deadline.objects.live().filter(
-            firm_id__in=list(firm_ids),
-            agreement__isnull=True,
-            kind__in=[*FIRM_ACTS, *REGULATOR_DECIDES],
-        )
+    return (
+        Deadline.objects.live()
+        .filter(firm_id__in=list(firm_ids), agreement__isnull=True, kind__in=[*FIRM_ACTS, *REGULATOR_DECIDES])
+        .with_subjects()
     )
 
 
@@ -86,7 +79,7 @@ def feed_deadlines(user):
     every live one); firm people, the live deadlines of each firm they belong to."""
     if user.is_regulator_staff:
         scope = Q() if user.has_perm(DECIDE_PERM) else Q(responsible=user)
-        return with_subjects(Deadline.objects.live().filter(scope))
+        return Deadline.objects.live().filter(scope).with_subjects()
     firm_ids = [m.firm_id for m in user.memberships.filter(is_active=True)]
     return firm_deadlines_queryset(firm_ids)
 
@@ -96,28 +89,6 @@ def feed_deadlines(user):
 
 def days_left(deadline, today) -> int:
     return (deadline.due_on - today).days
-
-
-def staff_link(deadline) -> str:
-    """The staff page of the deadline's subject."""
-    if deadline.agreement_id:
-        return reverse("staff_agreement", args=[deadline.agreement_id])
-    if deadline.application_id:
-        return reverse("staff_case", args=[deadline.application_id])
-    if deadline.information_request_id:
-        return reverse("staff_case", args=[deadline.information_request.application_id])
-    if deadline.firm_id:
-        return reverse("staff_firm", args=[deadline.firm_id])
-    return ""
-
-
-def firm_link(deadline) -> str:
-    if deadline.application_id:
-        try:
-            return reverse("application_detail", args=[deadline.application_id])
-        except Exception:  # noqa: BLE001 - a page that is not mounted: no link
-            return ""
-    return reverse("firm_deadlines")
 
 
 def decorate(deadlines, today, link):

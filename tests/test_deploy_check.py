@@ -42,6 +42,7 @@ def production_env(tmp_path, **extra) -> dict:
         "PORTAL_SIGNING_KEY_PATH": str(key_path),
         "PORTAL_AUDIT_CHECKPOINT_KEY_PATH": str(checkpoint_key_path),
         "CLAMD_URL": "tcp://127.0.0.1:3310",
+        "CACHE_URL": "redis://127.0.0.1:6379/1",  # read only when used: the check connects to nothing
         **extra,
     }
 
@@ -77,6 +78,16 @@ def test_the_deploy_check_fails_without_an_audit_checkpoint_key(tmp_path):
     result = run_check(production_env(tmp_path, PORTAL_AUDIT_CHECKPOINT_KEY_PATH=""))
     assert result.returncode != 0
     assert "audit.E001" in result.stderr and "PORTAL_AUDIT_CHECKPOINT_KEY_PATH" in result.stderr
+
+
+def test_the_deploy_check_fails_without_a_shared_cache(tmp_path):
+    """Without CACHE_URL each process has its own cache: one TOTP code accepted once per process,
+    lockouts counted per process."""
+    env = production_env(tmp_path)
+    del env["CACHE_URL"]
+    result = run_check(env)
+    assert result.returncode != 0
+    assert "portal.E001" in result.stderr and "LocMemCache" in result.stderr and "CACHE_URL" in result.stderr
 
 
 LOG_PROBE = """

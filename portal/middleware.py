@@ -80,3 +80,33 @@ class PermissionsPolicyMiddleware:
         if settings.PORTAL_PERMISSIONS_POLICY:
             response.headers.setdefault("Permissions-Policy", settings.PORTAL_PERMISSIONS_POLICY)
         return response
+
+
+PRIVATE_NO_STORE = "private, no-store"
+
+
+def mark_private(response):
+    """Neither the browser's back-forward cache, a shared proxy nor a CDN may keep this response."""
+    response["Cache-Control"] = PRIVATE_NO_STORE
+    if "Expires" in response:
+        del response["Expires"]
+    return response
+
+
+class PrivateCacheMiddleware:
+    """`Cache-Control: private, no-store` on every response to a signed-in person: their pages
+    carry personal and case data (a shared computer's cache, a proxy). Public pages answered to
+    visitors keep their own caching. The firm and staff API mark their responses themselves
+    (`portal.api.base.PrivateResponseMixin`), tokens included."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # Without a session cookie nobody is signed in: the session is not even loaded.
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                mark_private(response)
+        return response

@@ -122,3 +122,31 @@ def session_engine(cache_url: str) -> str:
     if cache_url:
         return "django.contrib.sessions.backends.cached_db"
     return "django.contrib.sessions.backends.db"
+
+
+# Cache backends each process keeps to itself (or that keep nothing): used once-only TOTP codes,
+# sign-in and API-token lockout counters and throttles would be counted per process.
+LOCAL_CACHE_BACKENDS = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+    "django.core.cache.backends.filebased.FileBasedCache",
+)
+
+
+def shared_cache_check(app_configs, **kwargs):
+    """`check --deploy`: production needs a cache every web process shares (CACHE_URL)."""
+    from django.conf import settings
+    from django.core import checks
+
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if backend in LOCAL_CACHE_BACKENDS:
+        return [
+            checks.Error(
+                f"The default cache ({backend.rsplit('.', 1)[-1]}) is not shared between processes: each "
+                "web process would accept the same two-factor code once, and count failed sign-ins, "
+                "API-token lockouts and throttles on its own.",
+                hint="Set CACHE_URL to a Redis database of its own, e.g. redis://redis.internal:6379/1.",
+                id="portal.E001",
+            )
+        ]
+    return []

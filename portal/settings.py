@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, hashed and compressed (ADR 0009)
     "csp.middleware.CSPMiddleware",
     "portal.middleware.PermissionsPolicyMiddleware",
+    "portal.middleware.PrivateCacheMiddleware",  # signed-in people's pages: private, no-store
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -421,13 +422,26 @@ PORTAL_SIGNING_KEY_PATH = env_str(
 )
 PORTAL_SIGNING_KEY_AUTOCREATE = DEBUG  # development only: create the key above if missing
 
-# --- Audit anchors (portal.audit.anchoring; docs/adr/0008) ----------------------------------
-# The chain's head, signed daily with the key above and written outside the database through
-# Django's storage API: a folder by default; replace the backend to use an object store.
-PORTAL_AUDIT_ANCHOR_DIR = Path(env_str("PORTAL_AUDIT_ANCHOR_DIR", str(VAR_DIR / "audit-anchors")))
-PORTAL_AUDIT_ANCHOR_STORAGE = {
+# --- Audit checkpoints (portal.audit.checkpoints; docs/adr/0008) ----------------------------
+# Every few minutes (beat) the chain's row count and head are signed with a key of their own
+# (Ed25519, PEM, PKCS#8; required in production, made under var/ in development) and published:
+# the database (for /transparency/audit-checkpoints), the checkpoint storage below and the log.
+PORTAL_AUDIT_CHECKPOINT_KEY_PATH = env_str(
+    "PORTAL_AUDIT_CHECKPOINT_KEY_PATH", str(VAR_DIR / "audit-checkpoint-key.pem") if DEBUG else ""
+)
+PORTAL_AUDIT_CHECKPOINT_KEY_AUTOCREATE = DEBUG  # development only: create the key above if missing
+# Public keys (PEM files or folders of them) of retired checkpoint keys: old checkpoints verify.
+PORTAL_AUDIT_CHECKPOINT_PREVIOUS_KEYS = env_list("PORTAL_AUDIT_CHECKPOINT_PREVIOUS_KEYS", [])
+# A checkpoint is written when the chain has grown, and at least this often when it has not.
+PORTAL_AUDIT_CHECKPOINT_HEARTBEAT_MINUTES = env_int("PORTAL_AUDIT_CHECKPOINT_HEARTBEAT_MINUTES", 60)
+# verify_audit fails when rows older than this are covered by no checkpoint (checkpoints stopped).
+PORTAL_AUDIT_CHECKPOINT_MAX_AGE_MINUTES = env_int("PORTAL_AUDIT_CHECKPOINT_MAX_AGE_MINUTES", 20)
+# Where the checkpoint files go (Django storage): a folder by default; a write-once (object
+# lock) bucket in production (docs/DEPLOY.md).
+PORTAL_AUDIT_CHECKPOINT_DIR = Path(env_str("PORTAL_AUDIT_CHECKPOINT_DIR", str(VAR_DIR / "audit-checkpoints")))
+PORTAL_AUDIT_CHECKPOINT_STORAGE = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
-    "OPTIONS": {"location": str(PORTAL_AUDIT_ANCHOR_DIR)},
+    "OPTIONS": {"location": str(PORTAL_AUDIT_CHECKPOINT_DIR)},
 }
 # Only the API benchmark (bench/api_register.py) sets this: it adds a bare comparison view.
 PORTAL_BENCH_URLS = env_bool("PORTAL_BENCH_URLS", False)

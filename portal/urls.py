@@ -31,6 +31,7 @@ urlpatterns = [
     path("staff/", include("licensing.staff.urls")),
     path("", include("licensing.register.urls")),
     path("", include("licensing.certificates.urls")),
+    path("", include("portal.audit.urls")),
     path("", include("portal.api.urls")),
     path("", include("portal.api.urls_web")),
     path("", include("aml.web.urls")),

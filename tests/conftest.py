@@ -12,9 +12,30 @@ from portal.accounts.roles import StaffRole
 from tests.factories import FirmFactory, MembershipFactory, UserFactory
 
 
+def _flush_past_the_audit_triggers():
+    """PostgreSQL refuses TRUNCATE of the audit tables (portal/audit/triggers.py), and Django's
+    flush, which resets the database after each transactional test, is a TRUNCATE: in tests
+    only, the flush runs with user triggers off (the test role is a superuser)."""
+    try:
+        from django.db.backends.postgresql.operations import DatabaseOperations
+    except ImportError:  # no PostgreSQL driver: SQLite only
+        return
+    original = DatabaseOperations.sql_flush
+    if getattr(original, "past_audit_triggers", False):
+        return
+
+    def sql_flush(self, style, tables, **kwargs):
+        statements = original(self, style, tables, **kwargs)
+        return ["SET LOCAL session_replication_role = replica", *statements] if statements else statements
+
+    sql_flush.past_audit_triggers = True
+    DatabaseOperations.sql_flush = sql_flush
+
+
 def pytest_configure(config):
     """`pytest` alone works on a fresh clone: build the git-ignored .mo from the .po when it is
     missing or older (`make test` has built it already; ADR 0010)."""
+    _flush_past_the_audit_triggers()
     import subprocess
 
     from django.utils.translation import trans_real
@@ -78,9 +99,9 @@ def _staff_auth_clock(request, monkeypatch, settings):
 def _media_in_tmp(settings, tmp_path):
     """Uploaded documents, certificates and the dev signing key go to a per-test folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PORTAL_AUDIT_ANCHOR_STORAGE = {
+    settings.PORTAL_AUDIT_CHECKPOINT_STORAGE = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path / "audit-anchors")},
+        "OPTIONS": {"location": str(tmp_path / "audit-checkpoints")},
     }
 
 

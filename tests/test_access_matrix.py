@@ -114,6 +114,8 @@ ACCESS: dict[str, Rule] = {
     "certificate_verify": public(args={"code": "certificate"}),
     "certificate_public_key": public(),
     "certificate_public_keys": public(),
+    "audit_checkpoints": public(),
+    "audit_checkpoint_key": public(),
     "certificate_download": firm(args={"code": "certificate"}, also=STAFF),
     "call_detail": public(args={"pk": "call"}),
     "deadlines_ics": public(args={"token": "ics"}),  # the token is the credential

@@ -15,13 +15,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def production_env(tmp_path, **extra) -> dict:
-    key_path = tmp_path / "signing.pem"
-    key_path.write_bytes(
+def _new_key(path: Path) -> Path:
+    path.write_bytes(
         Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
     )
+    return path
+
+
+def production_env(tmp_path, **extra) -> dict:
+    key_path = _new_key(tmp_path / "signing.pem")
+    checkpoint_key_path = _new_key(tmp_path / "audit-checkpoint.pem")
     (tmp_path / "static").mkdir()
     return {
         **{k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
@@ -35,7 +40,9 @@ def production_env(tmp_path, **extra) -> dict:
         "PORTAL_VAR_DIR": str(tmp_path),
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
         "PORTAL_SIGNING_KEY_PATH": str(key_path),
+        "PORTAL_AUDIT_CHECKPOINT_KEY_PATH": str(checkpoint_key_path),
         "CLAMD_URL": "tcp://127.0.0.1:3310",
+        "CACHE_URL": "redis://127.0.0.1:6379/1",  # read only when used: the check connects to nothing
         **extra,
     }
 
@@ -65,6 +72,22 @@ def test_the_deploy_check_fails_when_production_hardening_is_switched_off(tmp_pa
     assert result.returncode != 0
     assert "security.W004" in result.stderr
     assert "licensing.W001" in result.stderr
+
+
+def test_the_deploy_check_fails_without_an_audit_checkpoint_key(tmp_path):
+    result = run_check(production_env(tmp_path, PORTAL_AUDIT_CHECKPOINT_KEY_PATH=""))
+    assert result.returncode != 0
+    assert "audit.E001" in result.stderr and "PORTAL_AUDIT_CHECKPOINT_KEY_PATH" in result.stderr
+
+
+def test_the_deploy_check_fails_without_a_shared_cache(tmp_path):
+    """Without CACHE_URL each process has its own cache: one TOTP code accepted once per process,
+    lockouts counted per process."""
+    env = production_env(tmp_path)
+    del env["CACHE_URL"]
+    result = run_check(env)
+    assert result.returncode != 0
+    assert "portal.E001" in result.stderr and "LocMemCache" in result.stderr and "CACHE_URL" in result.stderr
 
 
 LOG_PROBE = """

@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.urls import reverse
@@ -149,6 +150,23 @@ def test_without_a_cache_server_sessions_are_in_the_database_and_the_cache_in_me
     assert runtime.caches("")["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
     with pytest.raises(ImproperlyConfigured, match="CACHE_URL must be a redis"):
         runtime.caches("memcached://127.0.0.1:11211")
+
+
+@pytest.mark.parametrize("backend", runtime.LOCAL_CACHE_BACKENDS)
+def test_the_deploy_check_refuses_a_cache_each_process_keeps_to_itself(settings, backend, tmp_path):
+    settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": str(tmp_path)}}
+    errors = runtime.shared_cache_check(None)
+    assert [e.id for e in errors] == ["portal.E001"]
+    assert errors[0].level == checks.ERROR and "CACHE_URL" in errors[0].hint
+
+
+def test_the_deploy_check_accepts_the_shared_redis_cache_and_runs_only_with_deploy(settings):
+    settings.CACHES = runtime.caches("redis://127.0.0.1:6379/1")
+    assert runtime.shared_cache_check(None) == []
+    settings.CACHES = runtime.caches("")
+    registry = checks.registry.registry
+    assert runtime.shared_cache_check in registry.get_checks(include_deployment_checks=True)
+    assert runtime.shared_cache_check not in registry.get_checks(include_deployment_checks=False)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_migrate
 
 
@@ -8,6 +9,11 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and roles"
 
     def ready(self):
+        from portal.runtime import shared_cache_check
+
+        # Two-factor codes used once and the sign-in lockouts live in the cache (ADR 0008).
+        checks.register(shared_cache_check, checks.Tags.caches, deploy=True)
+
         from portal.accounts.roles import sync_staff_groups
 
         post_migrate.connect(sync_staff_groups, dispatch_uid="accounts.sync_staff_groups")

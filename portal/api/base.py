@@ -8,6 +8,7 @@ from rest_framework.viewsets import GenericViewSet
 
 from licensing.web.firm_context import current_membership
 from portal.accounts.mfa import has_mfa
+from portal.middleware import mark_private
 
 from . import throttles
 from .authentication import ApiTokenAuthentication
@@ -48,6 +49,13 @@ class PublicViewSet(GenericViewSet):
         return (400, 404, 429) if action == "list" else (404, 429)
 
 
+class PrivateResponseMixin:
+    """Every answer of a non-public endpoint, errors included, is `private, no-store`."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        return mark_private(super().finalize_response(request, response, *args, **kwargs))
+
+
 class IsFirmUser(permissions.BasePermission):
     """A firm's token, or a signed-in member acting for a firm; sets `request.firm`."""
 
@@ -64,7 +72,7 @@ class IsFirmUser(permissions.BasePermission):
         return True
 
 
-class FirmViewSet(ReadsBodyFirst, GenericViewSet):
+class FirmViewSet(PrivateResponseMixin, ReadsBodyFirst, GenericViewSet):
     """The firm's own data. Every query is scoped to `request.firm`: another firm's ids are 404."""
 
     authentication_classes = [ApiTokenAuthentication, SessionAuthentication]
@@ -89,7 +97,7 @@ class IsStaffWithMfa(permissions.BasePermission):
         return bool(user.is_regulator_staff and has_mfa(user))
 
 
-class StaffViewSet(ReadsBodyFirst, GenericViewSet):
+class StaffViewSet(PrivateResponseMixin, ReadsBodyFirst, GenericViewSet):
     """The regulator's casework: signed-in staff (session) with a second factor. No tokens."""
 
     authentication_classes = [SessionAuthentication]

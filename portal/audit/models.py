@@ -68,3 +68,28 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"#{self.seq} {self.action} {self.object_repr}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed checkpoint of the chain: its row count and head, every few minutes.
+
+    The signed document is kept here (for the public feed), as a file in the checkpoint storage
+    and as a JSON log line, so that a copy leaves the server (portal/audit/checkpoints.py). Rows
+    are never changed: on PostgreSQL a trigger refuses UPDATE, DELETE and TRUNCATE (migration
+    0004)."""
+
+    number = models.PositiveBigIntegerField(_("checkpoint number"), unique=True, editable=False)
+    created_at = models.DateTimeField(_("time (UTC)"), editable=False)
+    rows = models.PositiveBigIntegerField(_("rows"), editable=False)
+    last_seq = models.PositiveBigIntegerField(_("last row's sequence"), editable=False)
+    last_id = models.PositiveBigIntegerField(_("last row's id"), editable=False)
+    head_hash = models.CharField(_("head hash"), max_length=64, editable=False)
+    document = models.JSONField(_("signed document"), editable=False)
+
+    class Meta:
+        verbose_name = _("audit checkpoint")
+        verbose_name_plural = _("audit checkpoints")
+        ordering = ["number"]
+
+    def __str__(self):
+        return f"checkpoint {self.number}: {self.rows} rows, seq {self.last_seq}"

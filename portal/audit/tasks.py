@@ -1,11 +1,13 @@
-"""Celery tasks of the audit trail: the daily anchor (schedule: migration 0003)."""
+"""Celery tasks of the audit trail: the checkpoint every five minutes (schedule: migration 0004)."""
 
 from celery import shared_task
 
-from portal.audit.anchoring import write_anchor
+from portal.audit.checkpoints import write_checkpoint
 
 
-@shared_task(name="portal.audit.anchor")
-def anchor_audit() -> str:
-    """Sign the chain's head and row count and write them outside the database."""
-    return write_anchor().name
+@shared_task(name="portal.audit.checkpoint")
+def checkpoint_audit() -> int | None:
+    """Sign the chain's row count and head and publish them; the checkpoint's number, or None
+    when the chain has not changed since a recent one."""
+    checkpoint = write_checkpoint()
+    return checkpoint.number if checkpoint else None

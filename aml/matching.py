@@ -30,6 +30,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import partial
 
 from anyascii import anyascii
 from django.utils.translation import gettext as _
@@ -332,6 +333,14 @@ def _skeletons(word: str, how: int) -> frozenset[str]:
 def word_similarity(a: str, b: str, how: int = LATIN) -> float:
     """How alike two words are (0 below TOKEN_FLOOR). When one of the names was written in
     another script (`how`, see `reading`), words with the same phonetic skeleton also match."""
+    known = _latin_similarity(a, b)
+    if how != LATIN and known < TRANSLITERATED_SIMILARITY and len(a) > 1 and len(b) > 1:
+        if _skeletons(a, how) & _skeletons(b, how):
+            return TRANSLITERATED_SIMILARITY
+    return known
+
+
+def _latin_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
     if (len(a) == 1) != (len(b) == 1):
@@ -344,9 +353,6 @@ def word_similarity(a: str, b: str, how: int = LATIN) -> float:
             _SIMILARITIES.clear()
         known = JaroWinkler.normalized_similarity(a, b)
         known = _SIMILARITIES[(a, b)] = known if known >= TOKEN_FLOOR else 0.0
-    if how != LATIN and known < TRANSLITERATED_SIMILARITY:
-        if _skeletons(a, how) & _skeletons(b, how):
-            return TRANSLITERATED_SIMILARITY
     return known
 
 
@@ -363,10 +369,11 @@ def align(
     short, long = sorted((len(left), len(right)))
     denominator = short + EXTRA_WORD_WEIGHT * (long - short)
     scored, bound = [], 0.0
+    similar = _latin_similarity if how == LATIN else partial(word_similarity, how=how)
     for i, a in enumerate(left):
         best = 0.0
         for j, b in enumerate(right):
-            similarity = word_similarity(a, b, how)
+            similarity = similar(a, b)
             if similarity > 0:
                 scored.append((similarity, i, j))
                 best = max(best, similarity)
@@ -460,8 +467,9 @@ def score(subject: Subject, entry: Entry, *, explain: bool = True, minimum: floa
         return None
     at_least = 0.0 if explain else max(minimum - MAX_BONUS, NAME_FLOOR if minimum else 0.0)
     best, best_index, best_pairs = -1.0, 0, []
+    latin = subject.how == LATIN and not any(entry.readings)  # the usual case: no script aside
     for index, (_written, words) in enumerate(entry.names):
-        how = max(subject.how, entry.readings[index] if index < len(entry.readings) else LATIN)
+        how = LATIN if latin else max(subject.how, entry.readings[index] if entry.readings else LATIN)
         value, pairs = align(subject.words, words, at_least, how)
         if value > best:
             best, best_index, best_pairs = value, index, pairs

@@ -41,8 +41,8 @@ from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidd
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 from django.utils.translation import gettext as _
 
-from aml.countries import country_code
 from aml.models import EntryKind, ListFormat
+from portal.countries import code_for_name as country_code
 from portal.errors import RuleBroken
 
 MAX_FILE_BYTES = 200 * 1024 * 1024

@@ -1,6 +1,8 @@
 """Name matching for sanctions screening: pure functions, no database.
 
-A name is folded (casefold, diacritics stripped, punctuation and extra spaces removed),
+A name is first transliterated to Latin letters when written in another script (Arabic,
+Urdu, Cyrillic, Chinese, ...: `anyascii`, one maintained table for every script), then
+folded (casefold, diacritics stripped, punctuation and extra spaces removed),
 split into tokens, and each token is mapped to a canonical spelling through a table of
 transliteration variants (Mohd / Mohammad / Muhammad, Hussein / Hussain, ...). Honorifics
 and particles (al, bin, ...) and, for entities, legal forms (Ltd, LLC, ...) are dropped.
@@ -9,7 +11,12 @@ Two names are compared token by token in any order (word order does not matter):
 token of one name is paired with its most similar token of the other (Jaro-Winkler from
 rapidfuzz; an initial matches a word with that first letter, at a discount). The name score
 is the sum of the pair similarities over the length of the shorter name plus a fraction of
-the extra words. Date of birth and nationality then raise or lower the score, and every
+the extra words. A transliteration loses spellings (Cyrillic "Фарук" reads "faruk"), and
+Arabic-script names (Urdu, Arabic, Persian, Pashto) and Hebrew are written without short
+vowels ("فاروق" reads "frwq", not "farooq"); so when either name of a pair was written in
+another script, two words also match when their phonetic skeletons agree, and the blocking
+keys of an unvowelled name allow for a dropped first vowel ("احمد" is "hmd": "Ahmad").
+Date of birth and nationality then raise or lower the score, and every
 step leaves a sentence in `reasons`, which the AML officer reads.
 
 Candidates are found through blocking keys (`match_keys`), so screening never compares
@@ -23,7 +30,9 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import partial
 
+from anyascii import anyascii
 from django.utils.translation import gettext as _
 from rapidfuzz.distance import JaroWinkler
 
@@ -36,6 +45,7 @@ NAME_FLOOR = 0.6  # below this name score, date of birth and nationality are not
 DOB_EXACT, DOB_YEAR, DOB_SAME_YEAR, DOB_CLOSE, DOB_DIFFERS = 0.10, 0.06, 0.03, -0.03, -0.12
 NATIONALITY_MATCHES, NATIONALITY_DIFFERS = 0.05, -0.08
 MAX_BONUS = DOB_EXACT + NATIONALITY_MATCHES
+TRANSLITERATED_SIMILARITY = 0.9  # "frwq" (فاروق), "faruk" (Фарук) against "farooq": same skeleton
 
 PERSON, ENTITY = "person", "entity"
 
@@ -97,10 +107,63 @@ _VOWELS = frozenset("aeiouyhw")
 _SOUND_CLASS = str.maketrans({"q": "k", "c": "k", "g": "j", "v": "f"})
 
 
+# Scripts written without short vowels: their transliterations are consonant skeletons.
+_UNVOWELLED_SCRIPTS = ("ARABIC", "HEBREW", "SYRIAC")
+# Scripts whose transliteration runs syllables together ("王小明" → "WangXiaoMing"): the
+# first syllable is the family name, the rest the given name ("wang xiaoming").
+_SYLLABIC_SCRIPTS = ("CJK UNIFIED", "CJK COMPATIBILITY IDEOGRAPH", "HANGUL SYLLABLE")
+
+
+def _foreign_letter(ch: str) -> bool:
+    """A letter, mark or digit of a script other than Latin (those go through `anyascii`)."""
+    if ch.isascii() or unicodedata.category(ch)[0] not in "LMN":
+        return False
+    return not unicodedata.name(ch, "").startswith("LATIN")
+
+
+def transliterate(text: str) -> str:
+    """The name with every letter of another script written in Latin letters (anyascii);
+    Latin letters, punctuation and symbols are left for `fold`."""
+    text = unicodedata.normalize("NFC", text or "")
+    if text.isascii():
+        return text
+    out, in_syllables = [], 0
+    for ch in text:
+        if not _foreign_letter(ch):
+            out.append(ch)
+            in_syllables = 0
+            continue
+        latin = anyascii(ch)
+        if unicodedata.name(ch, "").startswith(_SYLLABIC_SCRIPTS):
+            out.append(f" {latin} " if in_syllables == 0 else latin)
+            in_syllables += 1
+            continue
+        in_syllables = 0
+        out.append(latin)
+    return "".join(out)
+
+
+# How a name was written, as far as matching cares.
+LATIN, TRANSLITERATED, UNVOWELLED = 0, 1, 2
+
+
+def reading(text: str) -> int:
+    """LATIN; TRANSLITERATED when a letter is of another script (Cyrillic "Фарук" reads
+    "faruk": spellings are lost, so words are also compared by their phonetic skeleton);
+    UNVOWELLED when the script writes no short vowels (Arabic, Urdu, Hebrew: "فاروق" reads
+    "frwq", and a first vowel may be missing too)."""
+    if (text or "").isascii():
+        return LATIN
+    foreign = [ch for ch in text if _foreign_letter(ch)]
+    if any(unicodedata.name(ch, "").startswith(_UNVOWELLED_SCRIPTS) for ch in foreign):
+        return UNVOWELLED
+    return TRANSLITERATED if foreign else LATIN
+
+
 def fold(text: str) -> str:
-    """Casefold, strip diacritics ("Múhammad" → "muhammad"), drop apostrophes, and turn
-    every other run of punctuation or space into one space."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
+    """Transliterate other scripts, casefold, strip diacritics ("Múhammad" → "muhammad"),
+    drop apostrophes, and turn every other run of punctuation or space into one space."""
+    decomposed = unicodedata.normalize("NFKD", transliterate(text))
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     bare = _APOSTROPHES.sub("", bare.casefold().translate(_SPECIAL))
     return _NOT_WORD.sub(" ", bare).strip()
@@ -137,16 +200,26 @@ def skeleton(token: str) -> str:
     return out
 
 
-def _keys(words: tuple[str, ...]) -> tuple[set[str], set[str]]:
+def skeletons(token: str, how: int = LATIN) -> set[str]:
+    """The skeletons a word may have: written without short vowels, its first vowel may be
+    missing too ("hmd" is "Ahmad", "ly" is "Ali"), so it also stands for "a" + the word."""
+    if how != UNVOWELLED:
+        return {skeleton(token)}
+    return {skeleton(token), skeleton("a" + token)}
+
+
+def _keys(words: tuple[str, ...], how: int = LATIN) -> tuple[set[str], set[str]]:
     """(keys an entry is indexed under, keys a subject looks up) for one name."""
-    full = [(i, skeleton(w)) for i, w in enumerate(words) if len(w) > 1]
+    full = [(i, a) for i, w in enumerate(words) if len(w) > 1 for a in sorted(skeletons(w, how))]
     initials = {i for i, w in enumerate(words) if len(w) == 1}
     index, lookup = set(), set()
-    if len(words) == 1 and full:
-        index.add("s:" + full[0][1])
+    if len(words) == 1:
+        index.update("s:" + a for _i, a in full)
     for n, (i, a) in enumerate(full):
         lookup.add("s:" + a)
-        for _j, b in full[n + 1 :]:
+        for j, b in full[n + 1 :]:
+            if j == i:
+                continue
             pair = "p:" + "|".join(sorted((a, b)))
             index.add(pair)
             lookup.add(pair)
@@ -165,17 +238,17 @@ def entry_keys(names, kind: str) -> list[str]:
     """The blocking keys of a list entry (its name and aliases): stored as match_keys."""
     keys = set()
     for name in names:
-        keys |= _keys(tokens(name, kind))[0]
+        keys |= _keys(tokens(name, kind), reading(name))[0]
     return sorted(keys)
 
 
 def lookup_keys(name: str, kind: str) -> list[str]:
     """The keys to look up for a person or owner being screened."""
-    return lookup_keys_of(tokens(name, kind))
+    return lookup_keys_of(tokens(name, kind), reading(name))
 
 
-def lookup_keys_of(words: tuple[str, ...]) -> list[str]:
-    return sorted(_keys(words)[1])
+def lookup_keys_of(words: tuple[str, ...], how: int = LATIN) -> list[str]:
+    return sorted(_keys(words, how)[1])
 
 
 # --- Scoring.
@@ -190,10 +263,21 @@ class Subject:
     date_of_birth: datetime.date | None = None
     nationality: str = ""
     words: tuple[str, ...] = field(default=(), compare=False)
+    how: int = field(default=LATIN, compare=False)  # reading(name)
 
     @classmethod
     def of(cls, name, kind=PERSON, date_of_birth=None, nationality=""):
-        return cls(name, kind, date_of_birth, (nationality or "").upper(), tokens(name, kind))
+        nationality = str(nationality or "").upper()
+        return cls(name, kind, date_of_birth, nationality, tokens(name, kind), reading(name))
+
+    @property
+    def screenable(self) -> bool:
+        """False when nothing of the name is left to compare (no letter or digit in any
+        script): such a name is reported to the AML officers, never skipped silently."""
+        return bool(self.words)
+
+    def lookup_keys(self) -> list[str]:
+        return lookup_keys_of(self.words, self.how)
 
     def fingerprint(self) -> str:
         """Changes when what is screened changes (not when the spelling only looks different)."""
@@ -211,11 +295,14 @@ class Entry:
     names: tuple[tuple[str, tuple[str, ...]], ...]
     dates_of_birth: tuple[str, ...] = ()
     nationalities: tuple[str, ...] = ()
+    readings: tuple[int, ...] = ()  # per name: reading(name)
 
     @classmethod
     def of(cls, id, kind, name, aliases=(), dates_of_birth=(), nationalities=()):
-        names = tuple((n, tokens(n, kind)) for n in dict.fromkeys([name, *aliases]) if n)
-        return cls(id, kind, names, tuple(dates_of_birth), tuple(nationalities))
+        written = [n for n in dict.fromkeys([name, *aliases]) if n]
+        names = tuple((n, tokens(n, kind)) for n in written)
+        readings = tuple(reading(n) for n in written)
+        return cls(id, kind, names, tuple(dates_of_birth), tuple(nationalities), readings)
 
 
 def entry_fingerprint(kind, name, aliases, dates_of_birth, nationalities) -> str:
@@ -231,9 +318,29 @@ class Match:
 
 
 _SIMILARITIES: dict[tuple[str, str], float] = {}  # names repeat: remember word pairs
+_SKELETONS: dict[tuple[str, int], frozenset[str]] = {}
 
 
-def word_similarity(a: str, b: str) -> float:
+def _skeletons(word: str, how: int) -> frozenset[str]:
+    known = _SKELETONS.get((word, how))
+    if known is None:
+        if len(_SKELETONS) > 200_000:
+            _SKELETONS.clear()
+        known = _SKELETONS[(word, how)] = frozenset(skeletons(word, how))
+    return known
+
+
+def word_similarity(a: str, b: str, how: int = LATIN) -> float:
+    """How alike two words are (0 below TOKEN_FLOOR). When one of the names was written in
+    another script (`how`, see `reading`), words with the same phonetic skeleton also match."""
+    known = _latin_similarity(a, b)
+    if how != LATIN and known < TRANSLITERATED_SIMILARITY and len(a) > 1 and len(b) > 1:
+        if _skeletons(a, how) & _skeletons(b, how):
+            return TRANSLITERATED_SIMILARITY
+    return known
+
+
+def _latin_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
     if (len(a) == 1) != (len(b) == 1):
@@ -249,19 +356,24 @@ def word_similarity(a: str, b: str) -> float:
     return known
 
 
-def align(left: tuple[str, ...], right: tuple[str, ...], at_least: float = 0.0) -> tuple[float, list]:
+def align(
+    left: tuple[str, ...], right: tuple[str, ...], at_least: float = 0.0, how: int = LATIN
+) -> tuple[float, list]:
     """Score two tokenised names; returns (score, [(i, j, similarity)]) of the paired words.
 
-    With `at_least`, a pair that cannot reach it is given up early (score below it, no pairs)."""
+    With `at_least`, a pair that cannot reach it is given up early (score below it, no pairs).
+    With `how` (a name written in another script), words are also compared by their
+    phonetic skeletons (see `word_similarity`)."""
     if not left or not right:
         return 0.0, []
     short, long = sorted((len(left), len(right)))
     denominator = short + EXTRA_WORD_WEIGHT * (long - short)
     scored, bound = [], 0.0
+    similar = _latin_similarity if how == LATIN else partial(word_similarity, how=how)
     for i, a in enumerate(left):
         best = 0.0
         for j, b in enumerate(right):
-            similarity = word_similarity(a, b)
+            similarity = similar(a, b)
             if similarity > 0:
                 scored.append((similarity, i, j))
                 best = max(best, similarity)
@@ -337,7 +449,11 @@ def _explain_words(subject: Subject, written: str, kind: str, pairs) -> list[str
     order = [j for _i, j, _s in sorted(pairs)]
     if order != sorted(order):
         notes.append(_("the words are in a different order"))
-    if " ".join(subject.name.casefold().split()) != fold(subject.name):
+    for text in dict.fromkeys((subject.name, written)):
+        if reading(text) != LATIN:
+            values = {"name": text, "latin": " ".join(written_words(text, kind))}
+            notes.append(_("“%(name)s” read as “%(latin)s” (written in another script)") % values)
+    if reading(subject.name) == LATIN and " ".join(subject.name.casefold().split()) != fold(subject.name):
         notes.append(_("accents, punctuation and spacing ignored"))
     return notes
 
@@ -351,8 +467,10 @@ def score(subject: Subject, entry: Entry, *, explain: bool = True, minimum: floa
         return None
     at_least = 0.0 if explain else max(minimum - MAX_BONUS, NAME_FLOOR if minimum else 0.0)
     best, best_index, best_pairs = -1.0, 0, []
+    latin = subject.how == LATIN and not any(entry.readings)  # the usual case: no script aside
     for index, (_written, words) in enumerate(entry.names):
-        value, pairs = align(subject.words, words, at_least)
+        how = LATIN if latin else max(subject.how, entry.readings[index] if entry.readings else LATIN)
+        value, pairs = align(subject.words, words, at_least, how)
         if value > best:
             best, best_index, best_pairs = value, index, pairs
     if best < NAME_FLOOR:  # the name is too far off for the date of birth to matter

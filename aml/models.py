@@ -217,7 +217,8 @@ class AlertStatus(models.TextChoices):
 
 
 class ScreeningAlert(models.Model):
-    """A potential match of a key individual or beneficial owner against a list entry.
+    """A potential match of a key individual or beneficial owner against a list entry, or
+    (without an entry) a name that could not be screened at all.
 
     Keyed by (subject, entry, subject_fingerprint, entry_hash): a cleared alert is not
     raised again for the same person and entry unless either changes."""
@@ -233,7 +234,11 @@ class ScreeningAlert(models.Model):
     )
     subject_name = models.CharField(_("screened name"), max_length=300)
     subject_fingerprint = models.CharField(max_length=64)
-    entry = models.ForeignKey(ListEntry, on_delete=models.PROTECT, related_name="alerts")
+    # Empty: the name could not be screened (nothing left to compare in any script); an
+    # officer checks it by hand. Never a silent skip (aml.screening).
+    entry = models.ForeignKey(
+        ListEntry, on_delete=models.PROTECT, related_name="alerts", null=True, blank=True
+    )
     entry_hash = models.CharField(max_length=64)
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=2)
     reasons = models.JSONField(_("why it matched"), default=list)
@@ -266,6 +271,9 @@ class ScreeningAlert(models.Model):
         indexes = [models.Index(fields=["status", "firm"], name="alert_status_firm")]
 
     def __str__(self):
+        if self.entry_id is None:
+            unscreened = _("Name could not be screened")
+            return f"{self.subject_name} ~ {unscreened}"
         return f"{self.subject_name} ~ {self.entry} ({self.score})"
 
     @property

@@ -8,6 +8,7 @@ UN XML, as the UN publishes it (only the elements read here are listed):
     <CONSOLIDATED_LIST>
       <INDIVIDUALS><INDIVIDUAL>
         <DATAID/> <REFERENCE_NUMBER/> <FIRST_NAME/> <SECOND_NAME/> <THIRD_NAME/> <FOURTH_NAME/>
+        <NAME_ORIGINAL_SCRIPT/>  (the name as written in its own script: kept as an alias)
         <UN_LIST_TYPE/> <LISTED_ON/> <COMMENTS1/> <NATIONALITY><VALUE/></NATIONALITY>
         <INDIVIDUAL_ALIAS><QUALITY/><ALIAS_NAME/></INDIVIDUAL_ALIAS>
         <INDIVIDUAL_DATE_OF_BIRTH><TYPE_OF_DATE/><DATE/> | <YEAR/> | <FROM_YEAR/><TO_YEAR/>
@@ -40,8 +41,8 @@ from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidd
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 from django.utils.translation import gettext as _
 
-from aml.countries import country_code
 from aml.models import EntryKind, ListFormat
+from portal.countries import code_for_name as country_code
 from portal.errors import RuleBroken
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -177,6 +178,7 @@ def _un_entry(walker, element, path: str, kind: str, alias_tag: str) -> ParsedEn
         refuse(walker.where(element, path), _("neither REFERENCE_NUMBER nor DATAID is given."))
     parts = [first] + [text(element, t) for t in ("SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")]
     aliases = [text(alias, "ALIAS_NAME") for alias in element.findall(alias_tag)]
+    aliases.append(text(element, "NAME_ORIGINAL_SCRIPT"))  # e.g. Arabic: screened transliterated
     nationalities = [
         country_code(v.text or "") or " ".join((v.text or "").split())
         for v in element.findall("NATIONALITY/VALUE")

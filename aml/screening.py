@@ -7,6 +7,11 @@
 - `rescreen_entries(ids)`: after an import, only the entries added or changed against every
   subject; subjects that share no blocking key with them are never scored.
 
+Names in other scripts (Urdu, Arabic, Cyrillic, Chinese, ...) are transliterated by the
+matcher first. A name of which nothing is left to compare (no letter or digit in any script)
+is never skipped silently: it raises an alert without a list entry, "the name could not be
+screened", which an AML officer checks by hand and clears with a reason.
+
 A hit at or above `matching.ALERT_THRESHOLD` becomes a `ScreeningAlert` unless an alert for
 the same subject, entry, subject fingerprint and entry fingerprint exists in any status: a
 cleared alert is not raised again until the person's screened data or the entry changes. An
@@ -22,8 +27,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from aml import matching
 from aml.models import AlertStatus, EntryKind, ListEntry, ScreeningAlert
@@ -32,7 +39,7 @@ from licensing.models.applications import OPEN_STATUSES
 from licensing.models.people import OwnerKind
 from licensing.services.common import require_reason
 from portal.audit.chain import record
-from portal.errors import NotPermitted
+from portal.errors import NotPermitted, RuleBroken
 from portal.transitions import lock
 
 log = logging.getLogger(__name__)
@@ -41,6 +48,11 @@ DECIDE_PERMISSION = "aml.decide_screeningalert"
 KEY_INDIVIDUAL, BENEFICIAL_OWNER = "key_individual", "beneficial_owner"
 SUBJECT_MODELS = {KEY_INDIVIDUAL: KeyIndividual, BENEFICIAL_OWNER: BeneficialOwner}
 _ENTRY_COLUMNS = ("pk", "kind", "name", "aliases", "dates_of_birth", "nationalities")
+# Stored in the alert's reasons (in the language screening runs in: English in workers).
+UNSCREENABLE_REASON = gettext_lazy(
+    "The name could not be screened: no letter or digit is left to compare in any script. "
+    "Check the name by hand against the lists, then clear the alert with what you found."
+)
 
 
 class StaffOnly:
@@ -125,9 +137,13 @@ def _candidates_from_database(keys: list[str]) -> list[matching.Entry]:
 
 
 def _score_all(run: Run, rows: list[SubjectRow], candidates_for) -> list[tuple]:
-    """(subject row, entry, match) for every candidate pair that scores an alert."""
+    """(subject row, entry, match) for every candidate pair that scores an alert, and
+    (subject row, None, None) for every subject whose name could not be screened."""
     hits = []
     for row in rows:
+        if not row.subject.screenable:
+            hits.append((row, None, None))
+            continue
         candidates = candidates_for(row)
         if candidates:
             run.subjects_scored += 1
@@ -149,7 +165,7 @@ def _screen_in_memory(rows: list[SubjectRow], entry_rows) -> Run:
 
     def candidates_for(row):
         found = []
-        for pk in index.candidates(matching.lookup_keys_of(row.subject.words)):
+        for pk in index.candidates(row.subject.lookup_keys()):
             if pk not in prepared:
                 prepared[pk] = _entry(raw[pk])
             found.append(prepared[pk])
@@ -187,7 +203,7 @@ def screen_subject(obj) -> list[ScreeningAlert]:
     """Screen one key individual or beneficial owner; returns the alerts raised or refreshed."""
     row = subject_row(obj)
     run = Run(subjects=1)
-    candidates = _candidates_from_database(matching.lookup_keys_of(row.subject.words))
+    candidates = _candidates_from_database(row.subject.lookup_keys()) if row.subject.screenable else []
     run.entries = len(candidates)
     return _save_hits(_score_all(run, [row], lambda _row: candidates))
 
@@ -207,15 +223,17 @@ def _save_hits(hits) -> list[ScreeningAlert]:
     entry_data = {
         pk: matching.entry_fingerprint(kind, name, aliases, dates, nats)
         for pk, kind, name, aliases, dates, nats in ListEntry.objects.filter(
-            pk__in={entry.id for _row, entry, _m in hits}
+            pk__in={entry.id for _row, entry, _m in hits if entry is not None}
         ).values_list(*_ENTRY_COLUMNS)
     }
+    entry_data[None] = ""  # "could not be screened": no entry
     existing: dict[tuple, list[ScreeningAlert]] = {}
     for kind in (KEY_INDIVIDUAL, BENEFICIAL_OWNER):
         pks = {row.pk for row, _e, _m in hits if row.kind == kind}
         if pks:
+            entry_ids = {e.id for _r, e, _m in hits if e is not None}
             query = ScreeningAlert.objects.filter(
-                **{f"{_subject_field(kind)}__in": pks}, entry_id__in={e.id for _r, e, _m in hits}
+                Q(entry_id__in=entry_ids) | Q(entry__isnull=True), **{f"{_subject_field(kind)}__in": pks}
             )
             for alert in query:
                 key = (kind, getattr(alert, _subject_field(kind)), alert.entry_id)
@@ -223,18 +241,21 @@ def _save_hits(hits) -> list[ScreeningAlert]:
     new, refreshed = [], []
     for row, entry, match in hits:
         subject_fp = fingerprints.setdefault((row.kind, row.pk), row.subject.fingerprint())
-        entry_fp = entry_data.get(entry.id)
+        entry_id = entry.id if entry is not None else None
+        entry_fp = entry_data.get(entry_id)
         if entry_fp is None:
             continue  # the entry went away meanwhile
-        alerts = existing.get((row.kind, row.pk, entry.id), [])
+        alerts = existing.get((row.kind, row.pk, entry_id), [])
         if any(a.subject_fingerprint == subject_fp and a.entry_hash == entry_fp for a in alerts):
             continue  # already raised (and maybe cleared or confirmed) for this data
+        if match is None:
+            match = matching.Match(0.0, [UNSCREENABLE_REASON])
         values = {
             "subject_name": row.subject.name[:300],
             "subject_fingerprint": subject_fp,
             "entry_hash": entry_fp,
             "score": Decimal(str(match.score)).quantize(Decimal("0.01")),
-            "reasons": match.reasons,
+            "reasons": [str(reason) for reason in match.reasons],
         }
         open_alert = next((a for a in alerts if a.status == AlertStatus.OPEN), None)
         if open_alert is not None and _refresh(open_alert, values):
@@ -242,7 +263,7 @@ def _save_hits(hits) -> list[ScreeningAlert]:
         else:
             new.append(
                 ScreeningAlert(
-                    firm_id=row.firm_id, entry_id=entry.id, **{_subject_field(row.kind): row.pk}, **values
+                    firm_id=row.firm_id, entry_id=entry_id, **{_subject_field(row.kind): row.pk}, **values
                 )
             )
     ScreeningAlert.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
@@ -279,8 +300,12 @@ def _fetch_new(new: list[ScreeningAlert]) -> list[ScreeningAlert]:
         return (a.key_individual_id, a.beneficial_owner_id, a.entry_id, a.subject_fingerprint, a.entry_hash)
 
     wanted = {key(a) for a in new}
+    entry_ids = {a.entry_id for a in new}
+    which = Q(entry_id__in=entry_ids - {None})
+    if None in entry_ids:
+        which |= Q(entry__isnull=True)
     found = ScreeningAlert.objects.filter(
-        entry_id__in={a.entry_id for a in new},
+        which,
         subject_fingerprint__in={a.subject_fingerprint for a in new},
         status=AlertStatus.OPEN,
     )
@@ -320,7 +345,11 @@ def _decide(*, actor, alert_id: int, reason: str, status: str, verb: str) -> Scr
         from_state=AlertStatus.OPEN,
         to_state=status,
         reason=reason,
-        details={"firm": alert.firm_id, "entry": alert.entry.reference, "score": str(alert.score)},
+        details={
+            "firm": alert.firm_id,
+            "entry": alert.entry.reference if alert.entry else None,
+            "score": str(alert.score),
+        },
     )
     return alert
 
@@ -334,6 +363,14 @@ def alert_clear(*, actor, alert_id: int, reason: str) -> ScreeningAlert:
 @transaction.atomic
 def alert_confirm(*, actor, alert_id: int, reason: str) -> ScreeningAlert:
     """A true match: confirmed with a reason, and the firm's case is flagged for the approver."""
+    unscreened = ScreeningAlert.objects.filter(pk=alert_id, entry__isnull=True).exists()
+    if unscreened:
+        raise RuleBroken(
+            _(
+                "This alert says the name could not be screened; there is no list entry to confirm. "
+                "Check the name by hand and clear the alert with what you found."
+            )
+        )
     alert = _decide(
         actor=actor, alert_id=alert_id, reason=reason, status=AlertStatus.CONFIRMED, verb="confirm"
     )

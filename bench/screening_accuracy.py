@@ -44,7 +44,7 @@ def evaluate(data=DATA) -> dict:
             born = datetime.date.fromisoformat(row["date_of_birth"]) if row["date_of_birth"] else None
             subject = matching.Subject.of(row["query"], matching.PERSON, born, row["nationality"])
             alerts = set()
-            for pk in index.candidates(matching.lookup_keys_of(subject.words)):
+            for pk in index.candidates(subject.lookup_keys()):
                 reference, entry = entries[pk]
                 match = matching.score(subject, entry, explain=False, minimum=matching.ALERT_THRESHOLD)
                 if match.score >= matching.ALERT_THRESHOLD:

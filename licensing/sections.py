@@ -173,7 +173,7 @@ class Section:
 
     def _licence_rows(self, app, facts, url):
         lines = [
-            _line(f"{lic.regulator} ({lic.jurisdiction}) — {lic.licence_number} — {lic.activity}")
+            _line(f"{lic.regulator} ({lic.jurisdiction.name}) — {lic.licence_number} — {lic.activity}")
             for lic in facts.foreign_licences
         ]
         rows = [{"label": gettext("Licences held elsewhere"), "lines": lines, "url": url}]
@@ -181,7 +181,7 @@ class Section:
         if confirmed is not None and confirmed != [
             {
                 "regulator": lic.regulator,
-                "jurisdiction": lic.jurisdiction,
+                "jurisdiction": str(lic.jurisdiction),
                 "licence_number": lic.licence_number,
                 "activity": lic.activity,
             }
@@ -203,11 +203,11 @@ class Section:
             if person.identity_type == IdentityType.CNIC:
                 identity = _line(f"CNIC {person.cnic}", ltr=True)
             else:
-                identity = _line(f"{person.passport_number} ({person.passport_country})", ltr=True)
+                identity = _line(f"{person.passport_number} ({person.passport_country.name})")
             lines = [
                 _line(person.full_name),
                 identity,
-                _line(gettext("Nationality: %(code)s") % {"code": person.nationality}),
+                _line(gettext("Nationality: %(country)s") % {"country": person.nationality.name}),
                 _line(gettext("Born %(date)s") % {"date": date_format(person.date_of_birth, "j F Y")}),
                 _line(gettext("Employee of the firm") if person.is_employee else gettext("Not an employee")),
             ]
@@ -230,7 +230,7 @@ class Section:
         for owner in facts.owners:
             lines = [
                 _line(f"{owner.ownership_percent} %", ltr=True),
-                _line(f"{owner.get_kind_display()}, {owner.country}"),
+                _line(f"{owner.get_kind_display()}, {owner.country.name}"),
             ]
             if owner.kind == OwnerKind.PERSON and owner.date_of_birth:
                 lines.append(

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "portal.api",
     "licensing.certificates",
     "csp",
+    "django_countries",  # its catalogues name the countries (Urdu from CLDR: portal/countries.py)
 ]
 
 MIDDLEWARE = [

@@ -131,9 +131,13 @@ def test_lei_with_bad_check_digits_is_refused_and_what_was_typed_is_kept(client)
         (
             "incorporation_country",
             "Pakistan",
-            "Enter a two-letter ISO 3166 country code, for example PK, AE or KY.",
+            "“Pakistan” is not an ISO 3166 country code: choose the country from the list.",
         ),
-        ("incorporation_country", "XX", "“XX” is not an ISO 3166 country code."),
+        (
+            "incorporation_country",
+            "XX",
+            "“XX” is not an ISO 3166 country code: choose the country from the list.",
+        ),
         ("legal_name", "", "Enter the firm's legal name."),
         ("lei", "ABC", "An LEI is 20 characters: 18 capital letters or digits, then 2 check digits."),
     ],

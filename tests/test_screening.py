@@ -45,7 +45,7 @@ for _entry in ENTRIES.values():
 def alerts_for(name, kind=matching.PERSON, born=None, nationality=""):
     """{reference: match} of every sample entry this name raises an alert on (through blocking)."""
     subject = matching.Subject.of(name, kind, born, nationality)
-    found = INDEX.candidates(matching.lookup_keys_of(subject.words))
+    found = INDEX.candidates(subject.lookup_keys())
     by_id = {e.id: ref for ref, e in ENTRIES.items()}
     hits = {by_id[pk]: matching.score(subject, ENTRIES[by_id[pk]]) for pk in found}
     return {ref: m for ref, m in hits.items() if m and m.score >= matching.ALERT_THRESHOLD}

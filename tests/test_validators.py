@@ -41,9 +41,23 @@ def test_check_digits_we_compute_always_validate(prefix):
     assert lei_checksum_ok(prefix + lei_check_digits(prefix))
 
 
-@pytest.mark.parametrize("cnic", ["12345-1234567-1", "35202-9876543-0"])
+@pytest.mark.parametrize("cnic", ["12345-1234567-1", "35202-9876543-2"])
 def test_cnic_accepts_the_written_form(cnic):
     validate_cnic(cnic)
+
+
+@pytest.mark.parametrize(
+    "cnic",
+    [
+        "35202-9876543-0",  # the last digit (gender) is never 0
+        "85202-9876543-1",  # no province 8
+        "05202-9876543-1",  # nor 0
+    ],
+)
+def test_cnic_with_impossible_digits_is_refused_by_the_stdnum_rules(cnic):
+    with pytest.raises(ValidationError, match="province code") as info:
+        validate_cnic(cnic)
+    assert info.value.code == "cnic_invalid"
 
 
 @pytest.mark.parametrize("cnic", ["1234512345671", "12345-123456-1", "ABCDE-1234567-1", "12345-1234567-12"])

@@ -286,7 +286,7 @@ def test_key_individual_form_explains_each_broken_rule(as_submitter, draft):
         ({"date_of_birth": (local_today() + datetime.timedelta(days=1)).isoformat()}, "must be in the past"),
         ({"date_of_birth": (local_today() - datetime.timedelta(days=365 * 17)).isoformat()}, "at least 18"),
         ({"role": KeyRole.MLRO, "is_employee": None}, "The MLRO must be an employee of the firm"),
-        ({"nationality": "Pakistan"}, "Ensure this value has at most 2 characters"),
+        ({"nationality": "Pakistan"}, "“Pakistan” is not an ISO 3166 country code"),
         ({"email": ""}, "Answer this question."),
     ]
     for change, message in cases:
@@ -387,7 +387,7 @@ def test_check_answers_lists_every_answer_with_change_links(as_submitter, draft)
     assert "Chainalysis KYT and in-house rules." in page
     assert "USD 25,000,000.00" in page
     assert "Virtual-asset exchange" in page
-    assert "VARA (AE) — VL/23/01 — Exchange" in page
+    assert "VARA (United Arab Emirates) — VL/23/01 — Exchange" in page
     assert '<span class="ltr-value">CNIC 35201-1234567-1</span>' in page
     assert f'href="{url("application_section", draft.pk, "aml_programme")}#id_transaction_monitoring"' in page
     person = KeyIndividual.objects.get(role=KeyRole.MLRO)

@@ -1,8 +1,6 @@
 """Calls for applications (opened by staff here), and the records firms make: documents,
 invitations. Documents and invitations are shown, never edited."""
 
-import re
-
 from django import forms
 from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
@@ -12,8 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from licensing.admin.base import ChangedFieldsOnlyMixin, NeverDeleteMixin, ReadOnlyMixin
 from licensing.models import Call, Document, Invitation
-
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
+from portal.countries import is_country
 
 
 class CallForm(forms.ModelForm):
@@ -47,10 +44,10 @@ class CallForm(forms.ModelForm):
     def clean_eligible_jurisdictions(self):
         raw = self.cleaned_data["eligible_jurisdictions"]
         codes = [c.strip().upper() for c in raw.split(",") if c.strip()]
-        bad = [c for c in codes if not _COUNTRY.match(c)]
+        bad = [c for c in codes if not is_country(c)]
         if bad:
             raise forms.ValidationError(
-                _("Not a two-letter country code: %(codes)s") % {"codes": ", ".join(bad)}
+                _("Not an ISO 3166 country code: %(codes)s") % {"codes": ", ".join(bad)}
             )
         return sorted(set(codes))
 

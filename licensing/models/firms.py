@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 from django_fsm import GET_STATE, FSMField, FSMModelMixin, transition
 
 from licensing.models.scoping import FirmScopedQuerySet
@@ -14,6 +15,7 @@ from licensing.permissions import (
     system_guard,
 )
 from licensing.validators import validate_lei, validate_ntn
+from portal.countries import PortalCountries
 
 
 class FirmStage(models.TextChoices):
@@ -69,9 +71,7 @@ class Firm(FSMModelMixin, models.Model):
     lei = models.CharField(
         _("LEI"), max_length=20, unique=True, null=True, blank=True, validators=[validate_lei]
     )
-    incorporation_country = models.CharField(
-        _("country of incorporation"), max_length=2, help_text=_("ISO 3166 two-letter code.")
-    )
+    incorporation_country = CountryField(_("country of incorporation"), countries=PortalCountries)
     incorporation_number = models.CharField(_("incorporation number"), max_length=100, blank=True)
     local_company_number = models.CharField(_("local company number (SECP)"), max_length=50, blank=True)
     ntn = models.CharField(_("NTN"), max_length=9, blank=True, validators=[validate_ntn])
@@ -282,7 +282,7 @@ class ForeignLicence(models.Model):
 
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="foreign_licences")
     regulator = models.CharField(_("regulator"), max_length=200)
-    jurisdiction = models.CharField(_("jurisdiction"), max_length=2, help_text=_("ISO 3166 code."))
+    jurisdiction = CountryField(_("jurisdiction"), countries=PortalCountries)
     licence_number = models.CharField(_("licence or registration number"), max_length=100)
     activity = models.CharField(_("activity licensed"), max_length=200)
 

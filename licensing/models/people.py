@@ -2,9 +2,11 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from licensing.models.applications import Application
 from licensing.validators import validate_cnic
+from portal.countries import PortalCountries
 
 
 class KeyRole(models.TextChoices):
@@ -32,8 +34,8 @@ class KeyIndividual(models.Model):
     identity_type = models.CharField(_("identity document"), max_length=10, choices=IdentityType.choices)
     cnic = models.CharField(_("CNIC"), max_length=15, blank=True, validators=[validate_cnic])
     passport_number = models.CharField(_("passport number"), max_length=30, blank=True)
-    passport_country = models.CharField(_("passport issued by"), max_length=2, blank=True)
-    nationality = models.CharField(_("nationality"), max_length=2)
+    passport_country = CountryField(_("passport issued by"), countries=PortalCountries, blank=True)
+    nationality = CountryField(_("nationality"), countries=PortalCountries)
     date_of_birth = models.DateField(_("date of birth"))
     is_employee = models.BooleanField(
         _("employed by the firm"),
@@ -74,7 +76,7 @@ class BeneficialOwner(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="beneficial_owners")
     kind = models.CharField(_("kind"), max_length=10, choices=OwnerKind.choices)
     name = models.CharField(_("name"), max_length=200)
-    country = models.CharField(_("nationality or country of incorporation"), max_length=2)
+    country = CountryField(_("nationality or country of incorporation"), countries=PortalCountries)
     ownership_percent = models.DecimalField(_("ownership (%)"), max_digits=5, decimal_places=2)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     identity_number = models.CharField(_("CNIC, passport or company number"), max_length=40, blank=True)

@@ -24,7 +24,9 @@ from licensing.models import Activity, Application, ApplicationStatus, Beneficia
 from licensing.models.people import REQUIRED_KEY_ROLES, IdentityType, KeyRole, OwnerKind
 from licensing.permissions import EDIT, can_for_firm
 from licensing.services.applications import application_save_section
+from licensing.services.firm_admin import country_code_problem
 from portal.audit.chain import record
+from portal.countries import is_country
 from portal.dates import local_today
 from portal.errors import NotFound, NotPermitted, RuleBroken
 from portal.transitions import lock
@@ -220,6 +222,15 @@ def _raise_if(errors: dict) -> None:
         raise RuleBroken(first, field_errors=errors)
 
 
+def _country_errors(obj, fields, errors: dict) -> None:
+    """A code that is not an ISO 3166 country gets a sentence that says so (the model's own
+    would be "not a valid choice"); an empty one is left to the required-field rules."""
+    for field in fields:
+        value = str(getattr(obj, field) or "")
+        if value and field not in errors and not is_country(value):
+            errors[field] = [country_code_problem(value)]
+
+
 def _full_clean_errors(obj, errors: dict) -> dict:
     """Model validation (formats, choices, constraints), skipping fields already in error."""
     try:
@@ -275,10 +286,11 @@ def key_individual_save(
         if field in data:
             setattr(person, field, data[field])
     for field in ("passport_country", "nationality"):
-        setattr(person, field, (getattr(person, field) or "").strip().upper())
+        setattr(person, field, str(getattr(person, field) or "").strip().upper())
     _clean_identity(person)
 
     errors = key_individual_errors({f: getattr(person, f) for f in KEY_INDIVIDUAL_FIELDS})
+    _country_errors(person, ("passport_country", "nationality"), errors)
     _full_clean_errors(person, errors)
     others = [p for p in app.key_individuals.all() if p.pk != person.pk]
     if "role" not in errors and person.role in REQUIRED_KEY_ROLES:
@@ -337,13 +349,14 @@ def beneficial_owner_save(
     for field in OWNER_FIELDS:
         if field in data:
             setattr(owner, field, data[field])
-    owner.country = (owner.country or "").strip().upper()
+    owner.country = str(owner.country or "").strip().upper()
     if owner.kind == OwnerKind.ENTITY:
         owner.date_of_birth = None
     if isinstance(owner.ownership_percent, int | str):
         owner.ownership_percent = Decimal(str(owner.ownership_percent))
 
     errors = owner_errors({f: getattr(owner, f) for f in OWNER_FIELDS})
+    _country_errors(owner, ("country",), errors)
     if not owner.identity_number:
         errors.setdefault("identity_number", []).append(
             _("Enter the CNIC, passport number or company registration number.")

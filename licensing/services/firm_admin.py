@@ -11,7 +11,6 @@ other at once cannot leave the firm without a principal.
 
 import datetime
 import hashlib
-import re
 import secrets
 from collections.abc import Callable
 
@@ -29,6 +28,7 @@ from licensing.permissions import EDIT, MANAGE_MEMBERS, can_for_firm
 from portal.accounts.language import language_for
 from portal.audit.chain import record
 from portal.branding import portal_name
+from portal.countries import is_country
 from portal.dates import long_date, long_datetime
 from portal.errors import NotFound, NotPermitted, RuleBroken, TransitionNotPossible
 from portal.transitions import lock
@@ -50,29 +50,17 @@ REGISTRATION_FIELDS = (
 )
 PROFILE_FIELDS = (*REGISTRATION_FIELDS, "local_company_number", "ntn")
 
-# ISO 3166-1 alpha-2: every officially assigned code (249).
-COUNTRY_CODES = frozenset(
-    """
-    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ
-    BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM
-    DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS
-    GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN
-    KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ
-    MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM
-    PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV
-    SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI
-    VN VU WF WS YE YT ZA ZM ZW
-    """.split()
-)
-_COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
-
-def country_code_problem(value: str) -> str:
-    """'' when `value` is an ISO 3166 two-letter code, else the sentence to show."""
-    if not _COUNTRY_RE.match(value or ""):
-        return _("Enter a two-letter ISO 3166 country code, for example PK, AE or KY.")
-    if value not in COUNTRY_CODES:
-        return _("“%(code)s” is not an ISO 3166 country code.") % {"code": value}
+def country_code_problem(value) -> str:
+    """'' when `value` is an ISO 3166 two-letter country code (django-countries), else the
+    sentence to show."""
+    value = str(value or "")
+    if not value:
+        return _("Choose a country.")
+    if not is_country(value):
+        return _("“%(code)s” is not an ISO 3166 country code: choose the country from the list.") % {
+            "code": value
+        }
     return ""
 
 
@@ -134,7 +122,7 @@ def _validate_firm(firm: Firm) -> None:
     except ValidationError as exc:
         errors = {k: list(v) for k, v in exc.message_dict.items()}
     problem = country_code_problem(firm.incorporation_country)
-    if problem and "incorporation_country" not in errors:
+    if problem:  # clearer than the model's "not a valid choice"
         errors["incorporation_country"] = [problem]
     if errors:
         messages = [m for field_messages in errors.values() for m in field_messages]
@@ -183,7 +171,7 @@ def firm_register(
         action="firm.register",
         obj=firm,
         to_state=firm.stage,
-        details={"role": FirmRole.PRINCIPAL, "lei": firm.lei, "country": firm.incorporation_country},
+        details={"role": FirmRole.PRINCIPAL, "lei": firm.lei, "country": str(firm.incorporation_country)},
     )
     return firm
 
@@ -233,7 +221,7 @@ def foreign_licence_add(
     except ValidationError as exc:
         errors = {k: list(v) for k, v in exc.message_dict.items()}
     problem = country_code_problem(licence.jurisdiction)
-    if problem and "jurisdiction" not in errors:
+    if problem:  # clearer than the model's "not a valid choice"
         errors["jurisdiction"] = [problem]
     if not errors and (
         ForeignLicence.objects.filter(
@@ -257,7 +245,7 @@ def foreign_licence_add(
         obj=licence,
         details={
             "regulator": licence.regulator,
-            "jurisdiction": licence.jurisdiction,
+            "jurisdiction": str(licence.jurisdiction),
             "licence_number": licence.licence_number,
             "activity": licence.activity,
         },
@@ -276,7 +264,7 @@ def foreign_licence_remove(*, actor, firm_id: int, licence_id: int) -> None:
         obj=licence,
         details={
             "regulator": licence.regulator,
-            "jurisdiction": licence.jurisdiction,
+            "jurisdiction": str(licence.jurisdiction),
             "licence_number": licence.licence_number,
             "activity": licence.activity,
         },

@@ -243,7 +243,7 @@ class LicencesElsewhereForm(SectionForm):
         data["licences"] = [
             {
                 "regulator": lic.regulator,
-                "jurisdiction": lic.jurisdiction,
+                "jurisdiction": str(lic.jurisdiction),
                 "licence_number": lic.licence_number,
                 "activity": lic.activity,
             }

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from licensing.models import Firm, FirmRole, ForeignLicence
 from licensing.services.firm_admin import PROFILE_FIELDS, REGISTRATION_FIELDS, country_code_problem
+from portal.countries import countries, is_country
 from portal.errors import DomainError
 
 ROLE_HINTS = {
@@ -33,28 +34,30 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
         form.add_error(None, error.detail)
 
 
-class CountryCodeField(forms.CharField):
-    """An ISO 3166 two-letter code, typed (a select of 249 countries is worse without JS)."""
+def _country_choices():
+    """Every country by name in the active language (django-countries; Urdu from CLDR)."""
+    return [("", _("Choose a country")), *countries]
+
+
+class CountryField(forms.ChoiceField):
+    """A country, chosen by its name from a list (django-countries); the ISO 3166 two-letter
+    code is what is sent and saved. A list, not a box: a box that kept two letters of what was
+    typed saved "Cayman Islands" as CA (Canada). The code is also accepted in lower case."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 2)
-        kwargs.setdefault("min_length", None)
-        super().__init__(
-            widget=forms.TextInput(
-                attrs={"class": "input--short ltr-value", "autocomplete": "country", "size": "4"}
-            ),
-            **kwargs,
+        kwargs.setdefault(
+            "widget", forms.Select(attrs={"autocomplete": "country", "class": "country-select"})
         )
+        super().__init__(choices=_country_choices, **kwargs)
 
     def to_python(self, value):
-        return super().to_python(value).strip().upper()
+        value = super().to_python(value).strip()
+        return value.upper() if len(value) == 2 else value
 
     def validate(self, value):
+        if value and not is_country(value):
+            raise forms.ValidationError(country_code_problem(value), code="country")
         super().validate(value)
-        if value:
-            problem = country_code_problem(value)
-            if problem:
-                raise forms.ValidationError(problem, code="country")
 
 
 class TradingNamesField(forms.CharField):
@@ -89,10 +92,9 @@ class FirmRegistrationForm(forms.ModelForm):
         required=False,
         help_text=_("The names the firm does business under, one per line."),
     )
-    incorporation_country = CountryCodeField(
+    incorporation_country = CountryField(
         label=_("Country of incorporation"),
-        error_messages={"required": _("Enter the country of incorporation as a two-letter code, e.g. KY.")},
-        help_text=_("The two-letter ISO 3166 code, for example KY for the Cayman Islands or AE for the UAE."),
+        error_messages={"required": _("Choose the country of incorporation.")},
     )
     website = forms.URLField(
         label=_("Website"),
@@ -159,10 +161,10 @@ class FirmProfileForm(FirmRegistrationForm):
 
 
 class ForeignLicenceForm(forms.ModelForm):
-    jurisdiction = CountryCodeField(
+    jurisdiction = CountryField(
         label=_("Jurisdiction"),
-        error_messages={"required": _("Enter the jurisdiction as a two-letter code, e.g. AE.")},
-        help_text=_("The two-letter ISO 3166 code of the country that issued it, for example AE or SG."),
+        error_messages={"required": _("Choose the country whose regulator issued it.")},
+        help_text=_("The country whose regulator issued it."),
     )
 
     class Meta:

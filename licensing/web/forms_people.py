@@ -15,19 +15,13 @@ from licensing.models.people import IdentityType, OwnerKind
 from licensing.services.application_people import key_individual_errors, owner_errors
 from licensing.validators import refuse_lone_surrogates
 from licensing.web.forms_application import DATE_INPUT_FORMATS, plain_required_messages
+from licensing.web.forms_firm import CountryField
 
 _CNIC_DIGITS = re.compile(r"^\d{13}$")
 
 
 def _country_field(label, *, required=True, help_text=None):
-    return forms.CharField(
-        label=label,
-        required=required,
-        max_length=2,
-        min_length=2,
-        help_text=help_text or _("Two-letter ISO country code, e.g. PK, GB or AE."),
-        widget=forms.TextInput(attrs={"class": "ltr-value input--short", "autocomplete": "off"}),
-    )
+    return CountryField(label=label, required=required, help_text=help_text)
 
 
 def _date_field(label, *, required=True):
@@ -61,12 +55,6 @@ class _RuleForm(forms.ModelForm):
                 for message in messages:
                     self.add_error(field, message)
         return cleaned
-
-    def _country(self, name):
-        value = (self.cleaned_data.get(name) or "").strip().upper()
-        if value and not re.fullmatch(r"[A-Z]{2}", value):
-            raise forms.ValidationError(_("Enter a two-letter country code, e.g. PK, GB or AE."))
-        return value
 
 
 class KeyIndividualForm(_RuleForm):
@@ -136,22 +124,13 @@ class KeyIndividualForm(_RuleForm):
             value = f"{value[:5]}-{value[5:12]}-{value[12]}"
         return value
 
-    def clean_nationality(self):
-        return self._country("nationality")
-
-    def clean_passport_country(self):
-        return self._country("passport_country")
-
 
 class BeneficialOwnerForm(_RuleForm):
     rules = staticmethod(owner_errors)
     conditional_fields = ("date_of_birth",)
     rule_fields = ("kind", "ownership_percent", "date_of_birth")
 
-    country = _country_field(
-        _("Nationality or country of incorporation"),
-        help_text=_("Two-letter ISO country code, e.g. PK, GB or AE."),
-    )
+    country = _country_field(_("Nationality or country of incorporation"))
     ownership_percent = forms.DecimalField(
         label=_("Ownership (%)"),
         max_digits=5,
@@ -175,6 +154,3 @@ class BeneficialOwnerForm(_RuleForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = OwnerKind.choices
-
-    def clean_country(self):
-        return self._country("country")

@@ -2,6 +2,7 @@
 read-only everywhere: changes go through service functions that take only what they need,
 so no field can be mass-assigned."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -18,12 +19,47 @@ from licensing.models import (
 )
 from licensing.models.people import IdentityType, KeyRole, OwnerKind
 from licensing.services.firm_admin import PROFILE_FIELDS
+from portal.countries import is_country
 from portal.deadlines.models import Deadline
 from portal.notifications.models import Notification
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^[A-Z]{2}$",
+        "description": "An ISO 3166-1 alpha-2 country code, e.g. PK, AE or KY.",
+        "example": "PK",
+    }
+)
+class CountryCodeField(serializers.CharField):
+    """A country as its ISO 3166-1 alpha-2 code: "ky" is read as KY; a code that is not a
+    country (or a name, "Cayman Islands") is refused, naming the field."""
+
+    default_error_messages = {
+        "country": _(
+            "“%(value)s” is not an ISO 3166 country code: give the two-letter code, e.g. PK, AE or KY."
+        )
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 100)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data).strip()
+        value = value.upper() if len(value) == 2 else value
+        if value and not is_country(value):
+            self.fail("country", value=str(data)[:100])
+        return value
+
+    def to_representation(self, value):
+        return str(value or "")
+
+
 class FirmProfileSerializer(serializers.ModelSerializer):
     stage_label = serializers.CharField(source="get_stage_display", read_only=True)
+    incorporation_country = CountryCodeField(required=False)
     trading_names = serializers.ListField(child=serializers.CharField(max_length=300), required=False)
 
     class Meta:
@@ -114,6 +150,8 @@ class SectionWriteSerializer(serializers.Serializer):
 
 class KeyIndividualSerializer(serializers.ModelSerializer):
     role_label = serializers.CharField(source="get_role_display", read_only=True)
+    passport_country = CountryCodeField(read_only=True)
+    nationality = CountryCodeField(read_only=True)
 
     class Meta:
         model = KeyIndividual
@@ -145,10 +183,8 @@ class KeyIndividualWriteSerializer(serializers.Serializer):
     identity_type = serializers.ChoiceField(choices=IdentityType.choices)
     cnic = serializers.CharField(required=False, allow_blank=True, help_text="12345-1234567-1")
     passport_number = serializers.CharField(required=False, allow_blank=True)
-    passport_country = serializers.CharField(
-        required=False, allow_blank=True, help_text="Two-letter ISO code."
-    )
-    nationality = serializers.CharField(help_text="Two-letter ISO code.")
+    passport_country = CountryCodeField(required=False, allow_blank=True)
+    nationality = CountryCodeField()
     date_of_birth = serializers.DateField()
     is_employee = serializers.BooleanField(required=False)
     email = serializers.EmailField()
@@ -171,6 +207,7 @@ class OwnerKindField(serializers.ChoiceField):
 
 class BeneficialOwnerSerializer(serializers.ModelSerializer):
     kind = OwnerKindField(read_only=True)
+    country = CountryCodeField(read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:
@@ -195,7 +232,7 @@ class BeneficialOwnerWriteSerializer(serializers.Serializer):
 
     kind = OwnerKindField()
     name = serializers.CharField(max_length=200)
-    country = serializers.CharField(help_text="Two-letter ISO code.")
+    country = CountryCodeField()
     ownership_percent = serializers.DecimalField(
         max_digits=5, decimal_places=2, help_text="More than 10, at most 100."
     )
@@ -300,8 +337,9 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class ForeignLicenceSerializer(serializers.ModelSerializer):
+    jurisdiction = CountryCodeField()
+
     class Meta:
         model = ForeignLicence
         fields = ["id", "regulator", "jurisdiction", "licence_number", "activity"]
         read_only_fields = ["id"]
-        extra_kwargs = {"jurisdiction": {"help_text": "Two-letter ISO 3166 code, e.g. AE."}}

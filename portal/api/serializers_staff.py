@@ -14,6 +14,7 @@ from licensing.models import (
     Recommendation,
 )
 from licensing.models.applications import RecommendationOutcome
+from portal.api.serializers_firm import CountryCodeField
 
 
 class PersonSerializer(serializers.Serializer):
@@ -64,6 +65,8 @@ class PaginatedCaseRowSerializer(serializers.Serializer):
 
 
 class KeyIndividualStaffSerializer(serializers.ModelSerializer):
+    nationality = CountryCodeField(read_only=True)
+
     class Meta:
         model = KeyIndividual
         fields = ["id", "role", "full_name", "nationality", "is_employee"]

@@ -136,23 +136,22 @@ def test_a_new_firm_applies_answers_a_request_and_withdraws_a_second_application
     expect(page.get_by_role("heading", level=1)).to_have_text("You do not act for a firm yet")
     axe(page, "dashboard without a firm")
 
-    # --- Register the firm, with a wrong country code first.
+    # --- Register the firm, forgetting the country first.
     page.get_by_role("link", name="Register your firm").first.click()
     axe(page, "register firm")
     page.get_by_label("Legal name").fill("Northwind Digital Assets Ltd")
     page.get_by_label("Trading names").fill("Northwind\nNorthwind Exchange")
-    page.get_by_label("Country of incorporation").fill("XQ")
     page.get_by_label("Incorporation number").fill("KY-448812")
     page.get_by_label("Registered address").fill("Harbour Place, 103 South Church Street\nGeorge Town")
     page.get_by_label("Contact email").fill("licensing@northwind.example")
     page.get_by_role("button", name="Register firm").click()
-    expect(page.locator(".error-summary")).to_contain_text("is not an ISO 3166 country code")
+    expect(page.locator(".error-summary")).to_contain_text("Choose the country of incorporation")
     expect(page.get_by_label("Legal name")).to_have_value("Northwind Digital Assets Ltd")
     expect(page.get_by_label("Registered address")).to_have_value(
         "Harbour Place, 103 South Church Street\nGeorge Town"
     )
     axe(page, "register firm with an error")
-    page.get_by_label("Country of incorporation").fill("KY")
+    page.get_by_label("Country of incorporation").select_option(label="Cayman Islands")
     page.get_by_role("button", name="Register firm").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Northwind Digital Assets Ltd")
     expect(page.get_by_role("status").first).to_contain_text("is registered")
@@ -164,7 +163,7 @@ def test_a_new_firm_applies_answers_a_request_and_withdraws_a_second_application
     page.get_by_role("link", name="Add a licence held elsewhere").click()
     axe(page, "add a licence")
     page.get_by_label("Regulator").fill("Dubai Virtual Assets Regulatory Authority (VARA)")
-    page.get_by_label("Jurisdiction").fill("ae")
+    page.get_by_label("Jurisdiction").select_option(label="United Arab Emirates")
     page.get_by_label("Licence or registration number").fill("VARA-VASP-00412")
     page.get_by_label("Activity licensed").fill("Virtual-asset exchange and custody")
     page.get_by_role("button", name="Add the licence").click()
@@ -231,12 +230,12 @@ def test_a_new_firm_applies_answers_a_request_and_withdraws_a_second_application
         if cnic:
             page.get_by_label("CNIC (Pakistani national)").check()
             page.get_by_label("CNIC number").fill(cnic if index else "1234-567")
-            page.get_by_label("Nationality").fill("PK")
+            page.get_by_label("Nationality").select_option("PK")
         else:
             page.get_by_label("Passport", exact=True).check()
             page.get_by_label("Passport number").fill(passport[0])
-            page.get_by_label("Country that issued the passport").fill(passport[1])
-            page.get_by_label("Nationality").fill(passport[1])
+            page.get_by_label("Country that issued the passport").select_option(passport[1])
+            page.get_by_label("Nationality").select_option(passport[1])
         page.get_by_label("Date of birth").fill("1980-03-27")
         page.get_by_label("This person is employed by the firm").set_checked(employee)
         page.get_by_label("Email address").fill(f"{name.split()[0].lower()}@northwind.example")
@@ -265,7 +264,7 @@ def test_a_new_firm_applies_answers_a_request_and_withdraws_a_second_application
         axe(page, f"add an owner: {kind}")
         page.get_by_role("radio", name=kind).check()
         page.get_by_label("Full name or company name").fill(name)
-        page.get_by_label("Nationality or country of incorporation").fill(country)
+        page.get_by_label("Nationality or country of incorporation").select_option(country)
         page.get_by_label("Ownership (%)").fill(percent)
         if born:
             page.get_by_label("Date of birth").fill(born)

@@ -134,37 +134,12 @@ def test_the_admin_works_under_the_policy(client, django_user_model):
     )
 
 
-def _portal_form_classes():
-    import importlib
-    import pkgutil
-
-    from django import forms
-
-    for package in ("licensing", "aml", "portal"):
-        root = importlib.import_module(package)
-        for info in pkgutil.walk_packages(root.__path__, prefix=f"{package}."):
-            if ".migrations" in info.name or ".tests" in info.name or info.name.endswith("celery"):
-                continue
-            try:
-                importlib.import_module(info.name)
-            except ImportError:
-                continue
-    seen, todo = set(), [forms.BaseForm]
-    while todo:
-        for sub in todo.pop().__subclasses__():
-            if sub not in seen:
-                seen.add(sub)
-                todo.append(sub)
-    return sorted(
-        (c for c in seen if c.__module__.split(".")[0] in {"licensing", "aml", "portal"}),
-        key=lambda c: f"{c.__module__}.{c.__qualname__}",
-    )
-
-
 def test_no_form_widget_carries_an_inline_style():
     """A widget's style= attribute is an inline style the policy blocks (the role box on
     /firm/people/ had one): widgets take a class and the style lives in static/css/."""
-    classes = _portal_form_classes()
+    from tests.form_classes import portal_form_classes
+
+    classes = portal_form_classes()
     assert len(classes) > 20
     found = [
         f"{form.__module__}.{form.__qualname__}.{name}"

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from licensing.models import BeneficialOwner, KeyIndividual
 from licensing.models.people import IdentityType, OwnerKind
 from licensing.services.application_people import key_individual_errors, owner_errors
-from licensing.web.forms_application import DATE_INPUT_FORMATS, plain_required_messages
+from licensing.web.forms_application import plain_required_messages
+from portal.form_dates import date_field
 
 _CNIC_DIGITS = re.compile(r"^\d{13}$")
 
@@ -30,13 +31,7 @@ def _country_field(label, *, required=True, help_text=None):
 
 
 def _date_field(label, *, required=True):
-    return forms.DateField(
-        label=label,
-        required=required,
-        help_text=_("For example, 27/03/1980."),
-        input_formats=DATE_INPUT_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date", "class": "input--short"}, format="%Y-%m-%d"),
-    )
+    return date_field(label, required=required)
 
 
 class _RuleForm(forms.ModelForm):

@@ -9,6 +9,8 @@ import datetime
 from aml.services import aml_registration_register, aml_registration_submit
 from licensing.models import Activity, Application, ApplicationKind, ApplicationStatus, Firm
 from licensing.models.applications import REQUIRED_SECTIONS
+from licensing.models.people import KeyRole
+from licensing.services.application_people import key_individual_save
 from licensing.services.applications import (
     application_create,
     application_decide,
@@ -20,6 +22,24 @@ from licensing.services.applications import (
     information_request_create,
 )
 from portal.dates import local_today
+
+# The conditions an officer proposes with a grant: a NOC's permits no business yet; a licence's
+# are those of a firm that operates (a licence never says "not to operate until licensed").
+PROPOSED_CONDITIONS = {
+    ApplicationKind.NOC: "Not to operate until fully licensed.",
+    ApplicationKind.LICENCE: (
+        "To hold client virtual assets apart from its own, reconciled independently every month; "
+        "to report to the regulator every quarter."
+    ),
+}
+
+# Demo key individuals, one for each role every application names (fictional people).
+DEMO_KEY_PEOPLE = [
+    (KeyRole.CEO, ["Ayesha Siddiqui", "Hamza Qureshi", "Sana Mirza", "Omar Sheikh"]),
+    (KeyRole.CFO, ["Bilal Chaudhry", "Mariam Aziz", "Kamran Haider", "Rabia Anwar"]),
+    (KeyRole.COMPLIANCE_OFFICER, ["Nadia Hussain", "Farhan Iqbal", "Zainab Raza", "Imran Javed"]),
+    (KeyRole.MLRO, ["Usman Tariq", "Hina Baig", "Saad Rehman", "Amna Latif"]),
+]
 
 # The path every application walks to reach a status, as (step, needs) pairs.
 PATH_TO = {
@@ -53,12 +73,16 @@ def drive_application(
     officer=None,
     approver=None,
     activities=None,
+    key_individuals: bool = False,
 ) -> Application:
-    """Take `app` (a draft) along the usual path to `to_status`."""
+    """Take `app` (a draft) along the usual path to `to_status`; with `key_individuals`, name
+    a person for each required key role first (as seed_demo does)."""
     if activities:
         app.activities.set(activities)
     for step in PATH_TO[to_status]:
         if step == "complete":
+            if key_individuals:
+                add_key_individuals(app, actor=submitter)
             complete_sections(app, actor=submitter)
         elif step == "submit":
             application_submit(actor=submitter, application_id=app.pk, declaration=True)
@@ -77,7 +101,7 @@ def drive_application(
                 application_id=app.pk,
                 outcome="grant" if step == "recommend" else "refuse",
                 reasons="Assessment complete; see the case notes.",
-                proposed_conditions="Not to operate until fully licensed.",
+                proposed_conditions=PROPOSED_CONDITIONS[app.kind],
             )
         elif step in ("grant", "refuse"):
             application_decide(
@@ -87,6 +111,31 @@ def drive_application(
                 reasons="Agreed with the officer's assessment.",
             )
     return Application.objects.get(pk=app.pk)
+
+
+def add_key_individuals(app: Application, *, actor) -> list:
+    """Name one fictional person for each required key role of a draft, through the service."""
+    people = []
+    for n, (role, names) in enumerate(DEMO_KEY_PEOPLE):
+        name = names[(app.firm_id + app.pk) % len(names)]
+        people.append(
+            key_individual_save(
+                actor=actor,
+                application_id=app.pk,
+                data={
+                    "role": role,
+                    "full_name": name,
+                    "identity_type": "passport",
+                    "passport_number": f"DK{app.pk:05d}{n}",
+                    "passport_country": "PK",
+                    "nationality": "PK",
+                    "date_of_birth": datetime.date(1975 + n, 3 + n, 10 + n),
+                    "is_employee": True,
+                    "email": f"{name.split()[0].lower()}@firm{app.firm_id}.example",
+                },
+            )
+        )
+    return people
 
 
 def new_application(firm: Firm, kind: str, *, actor) -> Application:

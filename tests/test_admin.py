@@ -2,10 +2,12 @@
 through the service functions, and a refused transition changes nothing."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
@@ -16,6 +18,8 @@ from aml.models import AmlStatus
 from aml.services import aml_registration_submit
 from licensing import scenarios
 from licensing.models import (
+    Agreement,
+    AgreementStatus,
     Application,
     ApplicationKind,
     ApplicationStatus,
@@ -26,6 +30,7 @@ from licensing.models import (
     Licence,
 )
 from licensing.models.authorisations import LicenceStatus
+from portal.accounts.roles import StaffRole
 from portal.audit.models import AuditEvent
 from portal.dates import local_today
 from tests.factories import FirmFactory, MembershipFactory
@@ -266,6 +271,30 @@ def test_firm_stage_cannot_be_set_through_the_add_or_change_form(staff_client, f
     assert Application.objects.get(pk=app.pk).status == ApplicationStatus.SUBMITTED
 
 
+def test_trading_names_are_edited_one_per_line_not_as_json(staff_client, firm):
+    Firm.objects.filter(pk=firm.pk).update(trading_names=["Alpha Pay", "Beta Coins"])
+    url = admin_url("licensing.firm", "change", firm.pk)
+    response = staff_client.get(url)
+    widget = str(response.context["adminform"].form["trading_names"])
+    assert widget.startswith("<textarea") and "Alpha Pay\nBeta Coins</textarea>" in widget
+    assert "[&quot;" not in widget
+
+    data = change_form_data(response)
+    data["trading_names"] = "Alpha Pay\n  Gamma   Exchange \n\nAlpha Pay\n"
+    assert staff_client.post(url, data).status_code == 302
+    firm.refresh_from_db()
+    assert firm.trading_names == ["Alpha Pay", "Gamma Exchange"]
+
+    data["trading_names"] = "Alpha Pay\n" + "x" * 301
+    response = staff_client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["trading_names"] == [
+        "Each trading name must be at most 300 characters."
+    ]
+    firm.refresh_from_db()
+    assert firm.trading_names == ["Alpha Pay", "Gamma Exchange"]
+
+
 # --- Transitions an administrator may take.
 
 
@@ -411,25 +440,68 @@ def test_administrator_who_recommended_cannot_decide(staff_client, firm, submitt
     assert actions_since(before) == []
 
 
-def test_bulk_action_takes_each_transition_and_reports_each_refusal(staff_client, licensed_firm, other_firm):
-    response = staff_client.post(
-        admin_url("licensing.firm", "changelist"),
-        {"action": "transition_suspend", "_selected_action": [licensed_firm.pk, other_firm.pk]},
-    )
-    bulk_url = response.url
-    assert bulk_url.startswith(admin_url("licensing.firm", "bulk_transition", name="suspend"))
-    rows = staff_client.get(bulk_url).context["rows"]
-    assert [(row["object"], row["allowed"]) for row in rows] == [(other_firm, False), (licensed_firm, True)]
+def test_decisions_are_never_bulk_actions_only_buttons_on_each_firms_page(
+    staff_client, licensed_firm, other_firm
+):
+    """One reason for many licensed firms is not a decision: suspend, lift, revoke and surrender
+    are taken one firm at a time, from its change page."""
+    changelist = admin_url("licensing.firm", "changelist")
+    offered = action_names(staff_client.get(changelist))
+    assert [name for name in offered if name.startswith("transition_")] == []
     before = last_seq()
 
-    response = staff_client.post(bulk_url, {"reason": "Sector-wide inspection."})
+    response = staff_client.post(
+        changelist, {"action": "transition_suspend", "_selected_action": [licensed_firm.pk, other_firm.pk]}
+    )
+    direct = staff_client.post(
+        admin_url("licensing.firm", "bulk_transition", name="suspend") + f"?ids={licensed_firm.pk}",
+        {"reason": "Sector-wide inspection."},
+    )
 
-    assert response.url == admin_url("licensing.firm", "changelist")
-    refused = "Other Exchange Ltd: “Suspend” is not possible: this firm is now “Applicant”."
-    assert sorted(messages_of(response)) == [refused, SUSPENDED]
-    assert Firm.objects.get(pk=licensed_firm.pk).stage == FirmStage.SUSPENDED
-    assert Firm.objects.get(pk=other_firm.pk).stage == FirmStage.APPLICANT
-    assert actions_since(before) == ["firm.suspend"]
+    assert response.status_code == 200 and direct.status_code == 404
+    assert Firm.objects.get(pk=licensed_firm.pk).stage == FirmStage.LICENSED
+    assert actions_since(before) == []
+    assert 'href="' + transition_url(licensed_firm, "suspend") in change_page(staff_client, licensed_firm)
+
+
+def test_a_bulk_action_takes_each_transition_and_reports_each_refusal(staff_client, administrator, approver):
+    from licensing.services import agreements as agreement_services
+
+    administrator.groups.add(Group.objects.get(name=StaffRole.APPROVER.value))  # may manage agreements
+    signed = local_today() - datetime.timedelta(days=10)
+    kept, ended = (
+        agreement_services.agreement_record(
+            actor=administrator,
+            title=title,
+            scope="Advisory on tokenising sovereign bonds.",
+            counterparty_name="Fictional Global Exchange Ltd",
+            value=Decimal("1000000"),
+            currency="USD",
+            signed_on=signed,
+            owner_id=administrator.pk,
+        )
+        for title in ("MoU one", "MoU two")
+    )
+    agreement_services.agreement_terminate(actor=administrator, agreement_id=ended.pk, reason="Withdrew.")
+    changelist = admin_url("licensing.agreement", "changelist")
+    assert "transition_terminate" in action_names(staff_client.get(changelist))
+
+    response = staff_client.post(
+        admin_url("licensing.agreement", "changelist"),
+        {"action": "transition_terminate", "_selected_action": [kept.pk, ended.pk]},
+    )
+    bulk_url = response.url
+    assert bulk_url.startswith(admin_url("licensing.agreement", "bulk_transition", name="terminate"))
+    rows = staff_client.get(bulk_url).context["rows"]
+    assert sorted((row["object"].pk, row["allowed"]) for row in rows) == [(kept.pk, True), (ended.pk, False)]
+    before = last_seq()
+
+    response = staff_client.post(bulk_url, {"reason": "The programme ended."})
+
+    assert response.url == admin_url("licensing.agreement", "changelist")
+    assert len(messages_of(response)) == 2
+    assert Agreement.objects.get(pk=kept.pk).status == AgreementStatus.TERMINATED
+    assert actions_since(before) == ["agreement.terminate"]
 
 
 def test_transitions_change_state_only_by_a_csrf_protected_post(administrator, licensed_firm, staff_client):

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from aml.models import EntryKind, ListEntry, ListVersion, SanctionsList, ScreeningAlert
-from licensing.models import Application, Document, FirmStage, KeyIndividual
+from licensing.models import Application, ApplicationKind, Document, FirmStage, KeyIndividual
 from licensing.models.people import IdentityType, KeyRole
+from licensing.scenarios import PROPOSED_CONDITIONS
 from tests.factories import FirmFactory, MembershipFactory
 from tests.public_states import firm_at
 
@@ -108,7 +109,8 @@ def test_a_licensed_firms_page_shows_the_entry_and_dated_history(client, people,
     for change in history:
         assert timezone.localtime(change.effective_at).strftime("%Y-%m-%d") in page  # <time datetime=…>
     assert "Enforcement actions" in page and "Suspended" in page
-    assert "Not to operate until fully licensed." in page  # the licence's public conditions
+    assert PROPOSED_CONDITIONS[ApplicationKind.LICENCE] in page  # the licence's public conditions
+    assert "Not to operate until fully licensed." not in page  # the NOC's, no longer in force
 
 
 def test_unknown_reference_is_404(client):

@@ -132,3 +132,33 @@ def test_the_admin_works_under_the_policy(client, django_user_model):
     assert not INLINE["an inline <script> (give it a src= from static/)"].search(
         re.sub(r'<script[^>]*type="application/json"[^>]*>', "", html)
     )
+
+
+def test_no_form_widget_carries_an_inline_style():
+    """A widget's style= attribute is an inline style the policy blocks (the role box on
+    /firm/people/ had one): widgets take a class and the style lives in static/css/."""
+    from tests.form_classes import portal_form_classes
+
+    classes = portal_form_classes()
+    assert len(classes) > 20
+    found = [
+        f"{form.__module__}.{form.__qualname__}.{name}"
+        for form in classes
+        for name, field in getattr(form, "base_fields", {}).items()
+        if "style" in field.widget.attrs
+    ]
+    assert found == []
+
+
+def test_the_firm_people_page_has_no_inline_style(client):
+    from licensing.models import FirmRole
+    from tests.factories import FirmFactory, MembershipFactory
+
+    firm = FirmFactory()
+    principal = MembershipFactory(firm=firm, role=FirmRole.PRINCIPAL).user
+    MembershipFactory(firm=firm, role=FirmRole.PRINCIPAL)
+    MembershipFactory(firm=firm, role=FirmRole.CONTRIBUTOR)
+    client.force_login(principal)
+    html = client.get("/firm/people/").content.decode()
+    assert 'class="select--auto"' in html  # the role boxes are there
+    assert not INLINE["a style= attribute (use a class)"].search(html)

@@ -122,6 +122,29 @@ def test_two_global_exchanges_hold_nocs_and_one_of_them_is_aml_registered(seeded
     assert crane.aml_registration.status == AmlStatus.RETURNED
 
 
+def test_demo_licensed_firms_name_their_key_individuals_and_carry_licence_conditions(seeded):
+    """The register of a demo licensed firm once listed nobody and printed the NOC's condition
+    "Not to operate until fully licensed." on the licence."""
+    from licensing.models.people import REQUIRED_KEY_ROLES
+    from licensing.register.queries import attach_activities, public_entry, public_firms, with_entry_details
+
+    licences = Licence.objects.select_related("firm")
+    assert licences.exists()
+    for licence in licences:
+        assert "until fully licensed" not in licence.conditions
+        assert licence.conditions.strip()
+        approved = licence.firm.applications.get(
+            kind=ApplicationKind.LICENCE, status=ApplicationStatus.APPROVED
+        )
+        assert {p.role for p in approved.key_individuals.all()} >= set(REQUIRED_KEY_ROLES)
+        (firm,) = attach_activities(with_entry_details(public_firms().filter(pk=licence.firm_id)))
+        entry = public_entry(firm)
+        assert len(entry["key_individuals"]) >= len(REQUIRED_KEY_ROLES), firm
+        assert entry["conditions"] == licence.conditions
+    for noc in Noc.objects.all():
+        assert "until fully licensed" in noc.conditions  # a NOC permits no business yet
+
+
 def test_lapsed_firm_has_its_noc_marked_lapsed(seeded):
     firm = Firm.objects.get(stage=FirmStage.NOC_LAPSED)
     assert firm.nocs.get().status == NocStatus.LAPSED

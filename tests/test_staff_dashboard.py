@@ -550,3 +550,24 @@ def test_register_query_count_does_not_grow_with_cases(
         response = client.get(reverse(DECISIONS_CSV))
         rows = read_csv(response)
     assert len(rows) == 1 + Decision.objects.count()
+
+
+def test_the_dashboard_says_what_the_case_page_and_the_deadline_engine_do_with_an_information_request(
+    client, officer, approver
+):
+    """The decision clock stops while an information request is open: the deadline engine
+    pauses it, the case page says so, and the dashboard says it too (it once said the clock
+    was "not yet stopped")."""
+    from portal.deadlines import services as deadlines
+    from portal.deadlines.models import Deadline, DeadlineStatus
+
+    app = make_case(ApplicationStatus.INFORMATION_REQUESTED, officer=officer, approver=approver)
+    clock = Deadline.objects.get(application=app, kind=deadlines.decision_kind(app))
+    assert clock.status == DeadlineStatus.PAUSED
+
+    client.force_login(officer)
+    case = client.get(reverse("staff_case", args=[app.pk])).content.decode()
+    assert "The decision clock is stopped." in case
+    dashboard = page(client, officer).content.decode()
+    assert "The statutory decision clock stops while an information request is open" in dashboard
+    assert "not yet stopped" not in dashboard

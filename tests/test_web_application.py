@@ -2,6 +2,7 @@
 answers, submit and confirmation, as the firm's people (and an outsider) see it."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -193,6 +194,33 @@ def test_complete_needs_every_required_answer_and_keeps_what_was_typed(as_submit
     assert "Our policy, typed with care." in page
     draft.refresh_from_db()
     assert "aml_programme" not in draft.sections
+
+
+def test_the_error_summary_puts_a_question_and_its_error_together_without_a_stray_colon(as_submitter, draft):
+    response = as_submitter.post(url("application_section", draft.pk, "services"), {"action": "complete"})
+    summary = re.search(r'<div class="error-summary".*?</div>', response.content.decode(), re.S).group(0)
+    assert "Who will your customers be? Select at least one." in summary
+    assert "?:" not in summary
+
+
+@pytest.mark.parametrize(
+    "label, error, line",
+    [
+        (
+            "Who will your customers be?",
+            "Select at least one.",
+            "Who will your customers be? Select at least one.",
+        ),
+        ("آپ کے گاہک کون ہوں گے؟", "کم از کم ایک چنیں۔", "آپ کے گاہک کون ہوں گے؟ کم از کم ایک چنیں۔"),
+        ("Legal name", "Enter the legal name.", "Legal name: Enter the legal name."),
+        ("Legal name:", "Enter the legal name.", "Legal name: Enter the legal name."),
+        ("", "Enter a date.", "Enter a date."),
+    ],
+)
+def test_an_error_line_joins_label_and_error_as_a_sentence(label, error, line):
+    from licensing.templatetags.portal import error_line
+
+    assert error_line(label, error) == line
 
 
 def test_save_as_draft_keeps_partial_answers_in_progress(as_submitter, draft):

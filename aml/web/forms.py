@@ -9,6 +9,7 @@ from aml.models import AmlStatus
 from aml.services import ANSWER_FIELDS, EVIDENCE_TYPES
 from licensing.models import Activity, FirmStage
 from licensing.uploads import ACCEPT_ATTRIBUTE
+from portal.form_dates import date_field, date_hint
 
 _TEXT = {"rows": 5}
 
@@ -57,10 +58,8 @@ class RegistrationForm(forms.Form):
         help_text=_("The ID the Financial Monitoring Unit's goAML portal gave your organisation."),
         widget=forms.TextInput(attrs=_ltr(autocomplete="off")),
     )
-    goaml_registered_on = AnswerDateField(
-        label=_("Date of the goAML registration"),
-        widget=forms.DateInput(attrs={"type": "date", "class": "input--short"}, format="%Y-%m-%d"),
-        error_messages={"invalid": _("Enter a real date, for example 2026-01-15.")},
+    goaml_registered_on = date_field(
+        _("Date of the goAML registration"), help_text=date_hint("15/01/2026"), field_class=AnswerDateField
     )
     compliance_officer_name = AnswerField(
         label=_("Compliance Officer's full name"),

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from licensing.admin.base import ChangedFieldsOnlyMixin, NeverDeleteMixin, ReadOnlyTabularInline
-from licensing.admin.forms import ReasonForm
+from licensing.admin.forms import FirmAdminForm, ReasonForm
 from licensing.admin.transitions import Transition, TransitionAdminMixin
 from licensing.models import Firm, FirmMembership, FirmStageChange, ForeignLicence
 from licensing.services import firms as firm_services
@@ -40,6 +40,7 @@ class FirmStageChangeInline(ReadOnlyTabularInline):
 
 @admin.register(Firm)
 class FirmAdmin(TransitionAdminMixin, ChangedFieldsOnlyMixin, NeverDeleteMixin, admin.ModelAdmin):
+    form = FirmAdminForm
     list_display = (
         "legal_name",
         "reference_number",

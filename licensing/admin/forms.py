@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from licensing.models.applications import DecisionOutcome, RecommendationOutcome
+from licensing.web.forms_firm import TradingNamesField
 
 _TEXTAREA = {"rows": 4, "cols": 60}
 
@@ -83,3 +84,13 @@ class DecideForm(forms.Form):
 
     def clean_conditions(self):
         return self.cleaned_data["conditions"].strip() or None
+
+
+class FirmAdminForm(forms.ModelForm):
+    """The firm's change form: trading names one per line, never as raw JSON."""
+
+    trading_names = TradingNamesField(
+        label=_("Trading names"),
+        required=False,
+        help_text=_("The names the firm does business under, one per line."),
+    )

@@ -1,10 +1,11 @@
 """State transitions in the admin, declared once and served by one view.
 
 A ModelAdmin lists its transitions as `Transition` records. `TransitionAdminMixin` turns
-each into a button on the change page and an action on the changelist; both lead to the
-same confirmation page, whose small form collects the reason and whatever else the
-service needs, then calls the service function the rest of the portal calls. The admin
-never calls a model's transition method and never writes a state field itself.
+each into a button on the change page and, unless it is a decision, an action on the
+changelist; both lead to the same confirmation page, whose small form collects the reason
+and whatever else the service needs, then calls the service function the rest of the
+portal calls. The admin never calls a model's transition method and never writes a state
+field itself.
 """
 
 from collections.abc import Callable
@@ -46,8 +47,14 @@ class Transition:
     form_class: type[forms.Form]
     guard: str = ""
     to_kwargs: Callable[[dict], dict] = dict
-    # A decision: needs a sign-in or re-authentication within PORTAL_STAFF_REAUTH_MINUTES.
+    # A decision: needs a sign-in or re-authentication within PORTAL_STAFF_REAUTH_MINUTES, and
+    # is taken one object at a time (its own reason each), never as a changelist bulk action.
     decision: bool = False
+
+    @property
+    def bulk(self) -> bool:
+        """Whether the changelist offers it for several objects at once with one form."""
+        return not self.decision
 
     def fsm_method(self, obj):
         return getattr(obj, self.guard or self.name)
@@ -147,6 +154,8 @@ class TransitionAdminMixin:
         if self.actions is None or IS_POPUP_VAR in request.GET:
             return actions
         for transition in self.transitions:
+            if not transition.bulk:
+                continue
             name = f"transition_{transition.name}"
             actions[name] = (self._bulk_action(transition), name, transition.label)
         return actions
@@ -184,6 +193,8 @@ class TransitionAdminMixin:
     @method_decorator(require_http_methods(["GET", "POST"]))
     def bulk_transition_view(self, request, name):
         transition = self.get_transition(name)
+        if not transition.bulk:
+            raise Http404(_("This action is taken on one record at a time, from its page."))
         self._require_view(request)
         ids = [pk for pk in request.GET.get("ids", "").split(",") if pk.strip()]
         done_url = self._reverse("changelist")

@@ -16,19 +16,15 @@ from django.utils.translation import gettext_lazy as _
 
 from licensing.models import Activity, ApplicationKind
 from licensing.models.applications import DecisionOutcome, RecommendationOutcome
-from licensing.web.forms_application import DATE_INPUT_FORMATS
 from portal.dates import local_today, long_date
+from portal.form_dates import date_field as day_month_year_field
+from portal.form_dates import date_hint
 
 _TEXTAREA = {"rows": 5}
 
 
 def date_field(label, help_text=""):
-    return forms.DateField(
-        label=label,
-        help_text=help_text or _("For example, 31/12/2025."),
-        input_formats=DATE_INPUT_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date", "class": "input--short"}, format="%Y-%m-%d"),
-    )
+    return day_month_year_field(label, help_text=help_text or date_hint("31/12/2025"))
 
 
 class LinesField(forms.CharField):

@@ -17,9 +17,11 @@ Definitions, so that the numbers can be checked by hand:
   arithmetic).
 - **Decided within the statutory deadline**: the decision fell on or before the due date, the
   local date of submission plus N calendar days, N = `PORTAL_NOC_DECISION_DAYS` (60) or
-  `PORTAL_LICENCE_DECISION_DAYS` (90). The clock is not yet stopped for the days an
-  information request was open: the deadline engine (portal.deadlines) knows those pauses and
-  may later provide the statutory figure; until then this one errs on the side of "late".
+  `PORTAL_LICENCE_DECISION_DAYS` (90). These figures count the days an information request
+  was open; the statutory decision clock does not: the deadline engine (portal.deadlines)
+  pauses the case's decision deadline while a request is open and adds the paused days to its
+  due date when the firm answers. So this figure errs on the side of "late", and the
+  dashboard says so.
 - **Overdue**: open information requests whose `due_on` is before today; applications with
   the regulator (submitted, under review, awaiting decision: the clock stops while the firm
   owes an answer) whose due date is before today. These are the definitions of the work

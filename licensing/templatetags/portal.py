@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -27,3 +28,23 @@ def status_colour(value) -> str:
         if str(value) in values:
             return colour
     return "blue"
+
+
+# A label that already ends a sentence (a question, in English or Urdu) takes no colon.
+_SENTENCE_ENDS = ("?", "؟", "!", ".", "۔")
+
+
+@register.simple_tag
+def error_line(label, error) -> str:
+    """One line of the error summary: the field's label, then its error.
+
+    "Legal name: Enter the legal name." but "Who will your customers be? Select at least one.",
+    never "be?: Select"."""
+    label, error = str(label or "").strip(), str(error).strip()
+    if not label:
+        return error
+    if label.endswith(":"):
+        label = label[:-1].rstrip()
+    if label.endswith(_SENTENCE_ENDS):
+        return f"{label} {error}"
+    return _("%(label)s: %(error)s") % {"label": label, "error": error}

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from licensing.models import Activity
 from licensing.validators import refuse_lone_surrogates
 from portal.dates import local_today
+from portal.form_dates import date_field, date_hint
 from portal.money import format_money
 
 CURRENCIES = [("PKR", _("Pakistani rupees (PKR)")), ("USD", _("US dollars (USD)"))]
@@ -34,18 +35,8 @@ def long_text(label, help_text=""):
     )
 
 
-# Browsers send ISO dates from a date picker; people typing use day/month/year.
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y"]
-
-
 def past_date(label, help_text=""):
-    return forms.DateField(
-        label=label,
-        help_text=help_text or _("For example, 31/12/2024."),
-        input_formats=DATE_INPUT_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date", "class": "input--short"}, format="%Y-%m-%d"),
-        validators=[not_in_future],
-    )
+    return date_field(label, help_text=help_text or date_hint("31/12/2024"), validators=[not_in_future])
 
 
 def money(label, help_text=""):

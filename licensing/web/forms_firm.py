@@ -203,7 +203,7 @@ class InvitationForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(
-        label=_("Role"), choices=FirmRole.choices, widget=forms.Select(attrs={"style": "width: auto"})
+        label=_("Role"), choices=FirmRole.choices, widget=forms.Select(attrs={"class": "select--auto"})
     )
 
 

@@ -14,8 +14,9 @@ from licensing.models import BeneficialOwner, KeyIndividual
 from licensing.models.people import IdentityType, OwnerKind
 from licensing.services.application_people import key_individual_errors, owner_errors
 from licensing.validators import refuse_lone_surrogates
-from licensing.web.forms_application import DATE_INPUT_FORMATS, plain_required_messages
+from licensing.web.forms_application import plain_required_messages
 from licensing.web.forms_firm import CountryField
+from portal.form_dates import date_field
 
 _CNIC_DIGITS = re.compile(r"^\d{13}$")
 
@@ -25,13 +26,7 @@ def _country_field(label, *, required=True, help_text=None):
 
 
 def _date_field(label, *, required=True):
-    return forms.DateField(
-        label=label,
-        required=required,
-        help_text=_("For example, 27/03/1980."),
-        input_formats=DATE_INPUT_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date", "class": "input--short"}, format="%Y-%m-%d"),
-    )
+    return date_field(label, required=required)
 
 
 class _RuleForm(forms.ModelForm):

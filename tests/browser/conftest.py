@@ -5,6 +5,13 @@ Screenshots of each checked page go to test-artifacts/ (kept by CI as evidence).
 that breaks the Content-Security-Policy (a blocked script, style or image: Chromium reports it
 on the console), gets a Permissions-Policy Chromium does not understand, or throws a JavaScript
 error fails the test that opened it.
+
+Every wait is on a condition, never on the clock: Playwright's `expect` and actions retry until
+`TIMEOUT_MS` (30 s by default, `PORTAL_BROWSER_TIMEOUT_MS` to change it), which holds on a busy
+two-core machine where a page can take seconds. No `wait_for_timeout`, `time.sleep` or short
+timeouts in these tests (`tests/test_browser_waits.py` fails on them). Open every browser context
+with `new_context()` so it gets the same timeouts; `sign_in()` returns only once the sign-in has
+been answered, so the next `goto` cannot cut it short.
 """
 
 import os
@@ -13,6 +20,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import need_service
 
@@ -32,6 +40,19 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# One generous limit for every action, navigation and `expect`: a condition that holds returns at
+# once, so a long limit costs nothing on a quiet machine and saves the test on a busy one.
+TIMEOUT_MS = int(os.environ.get("PORTAL_BROWSER_TIMEOUT_MS", "30000"))
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+def new_context(browser, live_server, **options):
+    """A browser context on the live server with the suite's timeouts (English unless told)."""
+    options.setdefault("locale", "en-GB")
+    context = browser.new_context(base_url=live_server.url, **options)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    return context
 
 
 @pytest.fixture(scope="session")
@@ -49,10 +70,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server.url, locale="en-GB", viewport={"width": 1200, "height": 900}
-    )
-    context.set_default_timeout(10_000)
+    context = new_context(browser, live_server, viewport={"width": 1200, "height": 900})
     page = context.new_page()
     problems = []
     page.on(
@@ -80,6 +98,8 @@ class AxeChecker:
     def __call__(self, page, label: str = "") -> None:
         """Fail on any axe-core violation on the current page; save a screenshot."""
         self.count += 1
+        # A click on a link returns once the next page starts loading: check the loaded page.
+        page.wait_for_load_state("load")
         ARTIFACTS.mkdir(exist_ok=True)
         name = f"{self.test_name}-{self.count:02d}-{re.sub(r'[^a-z0-9]+', '-', label.lower())}.png"
         page.screenshot(path=str(ARTIFACTS / name), full_page=True)
@@ -95,7 +115,10 @@ def axe(request):
 
 
 def sign_in(page, email: str, password: str) -> None:
+    """Signs in with a password; returns once the server answered (the next page, or the
+    second-factor step for staff), so a `goto` right after cannot interrupt the sign-in."""
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name=re.compile("Sign in", re.I)).click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from aml.models import AmlRegistration, AmlStatus
 from licensing import scenarios
 from licensing.models import Activity, FirmRole, FirmStage
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import new_context, sign_in
 from tests.conftest import totp_code
 from tests.factories import FirmFactory, MembershipFactory
 from tests.test_uploads import pdf_bytes
@@ -66,8 +66,7 @@ def test_a_noc_holder_files_is_returned_files_again_and_is_registered(
     scenarios.grant_noc(firm, submitter=principal, officer=officer, approver=approver, activities=services)
     verified(aml_officer)
 
-    staff_context = browser.new_context(base_url=live_server.url, locale="en-GB")
-    staff_context.set_default_timeout(10_000)
+    staff_context = new_context(browser, live_server)
     staff = staff_context.new_page()
     try:
         # --- The firm opens its AML registration page and submits it empty first.

@@ -38,7 +38,7 @@ from licensing.services.applications import (
 )
 from licensing.services.documents import document_upload
 from licensing.uploads import UploadRefused, check_upload
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import new_context, sign_in
 from tests.factories import FirmFactory, MembershipFactory, UserFactory
 from tests.test_uploads import pdf_bytes, png_bytes
 
@@ -421,7 +421,7 @@ def test_a_new_firm_applies_answers_a_request_and_withdraws_a_second_application
     # --- The colleague accepts the invitation (their own account, signed in separately).
     colleague = UserFactory(email=COLLEAGUE, full_name="Bilal Ahmed", password=PASSWORD)
     colleague.emailaddress_set.create(email=COLLEAGUE, verified=True, primary=True)
-    other = browser.new_context(base_url=live_server.url, locale="en-GB")
+    other = new_context(browser, live_server)
     colleague_page = other.new_page()
     colleague_page.goto(invitation_link)
     expect(colleague_page.get_by_role("heading", level=1)).to_have_text("Sign in")
@@ -432,8 +432,10 @@ def test_a_new_firm_applies_answers_a_request_and_withdraws_a_second_application
     colleague_page.get_by_label("Email").fill(COLLEAGUE)
     colleague_page.get_by_label("Password").fill(PASSWORD)
     colleague_page.get_by_role("button", name="Sign in").click()
+    accept = colleague_page.get_by_role("button", name="Accept and act for Northwind Digital Assets Ltd")
+    expect(accept).to_be_visible()
     axe(colleague_page, "invitation")
-    colleague_page.get_by_role("button", name="Accept and act for Northwind Digital Assets Ltd").click()
+    accept.click()
     expect(colleague_page.get_by_role("heading", level=1)).to_have_text("Northwind Digital Assets Ltd")
     axe(colleague_page, "colleague dashboard")
     other.close()
@@ -559,9 +561,7 @@ def filled_application(user, firm) -> Application:
 
 
 def new_page(browser, live_server, **options):
-    context = browser.new_context(base_url=live_server.url, locale="en-GB", **options)
-    context.set_default_timeout(10_000)
-    return context.new_page()
+    return new_context(browser, live_server, **options).new_page()
 
 
 # --- 2. Without JavaScript ------------------------------------------------------------------

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from licensing.certificates.models import Certificate
 from licensing.models import FirmStage
 from licensing.services.firms import firm_revoke
+from tests.browser.conftest import new_context
 from tests.factories import FirmFactory, MembershipFactory
 from tests.public_states import firm_at
 
@@ -84,7 +85,7 @@ def test_register_firm_page_and_certificate_check_are_accessible(page, axe, regi
 
 
 def test_register_works_without_javascript(browser, live_server, register):
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    context = new_context(browser, live_server, java_script_enabled=False)
     page = context.new_page()
     page.goto("/register/")
     page.get_by_label("Name, trading name, reference number or LEI").fill("Registered")

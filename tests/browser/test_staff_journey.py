@@ -24,7 +24,7 @@ from licensing.models import ApplicationStatus, FirmRole, InformationRequestStat
 from licensing.models.applications import DecisionOutcome
 from portal.accounts.roles import StaffRole
 from portal.dates import local_today
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import new_context, sign_in
 from tests.conftest import give_mfa, totp_code
 from tests.factories import FirmFactory, MembershipFactory, UserFactory
 from tests.states import application_in
@@ -54,10 +54,7 @@ def new_page(browser, live_server):
     contexts = []
 
     def make():
-        context = browser.new_context(
-            base_url=live_server.url, locale="en-GB", viewport={"width": 1200, "height": 900}
-        )
-        context.set_default_timeout(10_000)
+        context = new_context(browser, live_server, viewport={"width": 1200, "height": 900})
         contexts.append(context)
         return context.new_page()
 

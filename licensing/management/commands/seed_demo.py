@@ -476,6 +476,7 @@ class Command(BaseCommand):
             officer=officer,
             approver=approver,
             activities=self.activities,
+            key_individuals=True,
         )
 
     def _grant_noc(self, firm, people, *, officer, approver):

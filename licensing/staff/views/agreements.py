@@ -26,6 +26,7 @@ from portal.audit.models import AuditEvent
 from portal.dates import local_today
 from portal.deadlines.models import Deadline, Reminder
 from portal.errors import DomainError
+from portal.form_dates import date_field, date_hint
 
 PAGE_SIZE = 100
 STATUS_FILTERS = {
@@ -44,19 +45,16 @@ class ConfirmMixin(forms.Form):
 
 
 class ExtendForm(ConfirmMixin):
-    new_due_on = forms.DateField(
-        label=gettext_lazy("New date for the definitive agreement"),
-        help_text=gettext_lazy("For example, 2026-08-31."),
-        widget=forms.DateInput(attrs={"type": "date"}),
+    new_due_on = date_field(
+        gettext_lazy("New date for the definitive agreement"), help_text=date_hint("31/08/2026")
     )
     reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     field_order = ["new_due_on", "reason", "confirm"]
 
 
 class SignDefinitiveForm(ConfirmMixin):
-    signed_on = forms.DateField(
-        label=gettext_lazy("Date the definitive agreement was signed"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+    signed_on = date_field(
+        gettext_lazy("Date the definitive agreement was signed"), help_text=date_hint("15/01/2026")
     )
     reason = forms.CharField(
         label=gettext_lazy("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 2})

@@ -86,6 +86,8 @@ def _remind(reminder: Reminder) -> str:
     deadline = reminder.deadline
     if deadline.status != DeadlineStatus.OPEN:
         return _("Not sent: the deadline is %(status)s.") % {"status": deadline.get_status_display()}
+    if reminder.superseded:  # claimed for a date since moved: the new date has its own reminders
+        return _moved(deadline)
     days_before = int(reminder.milestone.removeprefix("d-"))
     people = recipients.reminder_recipients(deadline)
     for user in people:
@@ -98,6 +100,10 @@ def _remind(reminder: Reminder) -> str:
             statutory=deadline.rule.statutory,
         )
     return _("Reminded %(count)d people.") % {"count": len(people)}
+
+
+def _moved(deadline: Deadline) -> str:
+    return _("Not sent: the due date moved to %(date)s.") % {"date": deadline.due_on.isoformat()}
 
 
 def _lock_subject(deadline: Deadline) -> None:
@@ -119,6 +125,8 @@ def _overdue(reminder: Reminder, now) -> str:
     )
     if deadline.status != DeadlineStatus.OPEN:
         return _("Nothing to do: the deadline is %(status)s.") % {"status": deadline.get_status_display()}
+    if deadline.due_on != reminder.due_on:  # extended after the claim: not missed
+        return _moved(deadline)
     rule = deadline.rule
     close_deadline(deadline, DeadlineStatus.MISSED, now)
     record(

@@ -1,16 +1,15 @@
 """A due date that moves (an extension, a paused clock resumed) earns the milestones still ahead
 of it, once each; those already behind it are not sent late in a burst (issue 15, item 1).
 
-The clock is moved by `clock` (django.utils.timezone.now answers the time the test sets), and
-the sweep runs at every milestone as beat would: `run_until` sweeps at each `next_action_at`
-and processes what it claimed, as the worker would.
+The clock is moved by `clock` (tests/clock.py: django.utils.timezone.now answers the time the
+test sets), and the sweep runs at every milestone as beat would: `run_until` sweeps at each
+`next_action_at` and processes what it claimed, as the worker would.
 """
 
 import datetime
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -30,21 +29,6 @@ from tests.states import application_in
 pytestmark = pytest.mark.django_db
 K = DeadlineKind
 D = datetime.date
-
-
-class Clock:
-    def __init__(self, monkeypatch):
-        self.now = timezone.now()
-        monkeypatch.setattr(timezone, "now", lambda: self.now)
-
-    def set(self, moment: datetime.datetime) -> datetime.datetime:
-        self.now = moment
-        return moment
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

@@ -49,7 +49,7 @@ def process_reminder(reminder_id: int, *, now=None) -> str:
         if reminder.milestone == OVERDUE:
             outcome = _overdue(reminder, now)
         else:
-            outcome = _remind(reminder)
+            outcome = _remind(reminder, now)
         reminder.status = ReminderStatus.SENT
         reminder.sent_at = now
         reminder.attempts += 1
@@ -82,20 +82,22 @@ def _tell(user, deadline: Deadline, reminder: Reminder, text, *, kind, statutory
         )
 
 
-def _remind(reminder: Reminder) -> str:
+def _remind(reminder: Reminder, now) -> str:
     deadline = reminder.deadline
     if deadline.status != DeadlineStatus.OPEN:
         return _("Not sent: the deadline is %(status)s.") % {"status": deadline.get_status_display()}
     if reminder.superseded:  # claimed for a date since moved: the new date has its own reminders
         return _moved(deadline)
-    days_before = int(reminder.milestone.removeprefix("d-"))
     people = recipients.reminder_recipients(deadline)
     for user in people:
+        # The days really left, counted now in the reader's zone: a reminder sent late (the
+        # deadline was recorded late, the sweep was down) does not state the milestone's number.
+        days = recipients.days_left(deadline.due_on, now, recipients.time_zone_for(user))
         _tell(
             user,
             deadline,
             reminder,
-            lambda: recipients.reminder_text(deadline, days_before),
+            lambda days=days: recipients.reminder_text(deadline, days),
             kind=NotificationKind.REMINDER,
             statutory=deadline.rule.statutory,
         )

@@ -103,3 +103,28 @@ def test_after_redis_is_flushed_the_next_sweep_rebuilds_what_is_due_from_the_dat
     wait_for(lambda: emails_sent(tmp_path) == 1, what="the reminder e-mail")
     wait_for(lambda: broker_is_drained(redis_client), what="the queue to drain")
     assert emails_sent(tmp_path) == 1
+
+
+def test_an_undeliverable_email_is_marked_failed_after_the_default_retries_with_its_reminder(
+    redis_client, workers, tmp_path, due_mou, settings
+):
+    assert settings.PORTAL_TASK_MAX_RETRIES == 5  # the default, above Celery's own limit of 3
+    workers(
+        extra_env={
+            "EMAIL_BACKEND": "tests.mail_backends.FailingBackend",  # the mail server refuses
+            "PORTAL_TASK_RETRY_BACKOFF_SECONDS": "0",  # retry at once, not after a minute
+        }
+    )
+    report = sweep()
+    assert len(report.reminder_ids) == 1
+    emails = Notification.objects.filter(reminder__deadline__agreement=due_mou)
+    wait_for(
+        lambda: emails.filter(email_status=EmailStatus.FAILED).exists(), what="the e-mail to be marked failed"
+    )
+    wait_for(lambda: broker_is_drained(redis_client), what="the queue to drain")
+    failed = emails.get()
+    assert failed.email_attempts == 6  # the first try and five retries
+    assert "refused" in failed.email_last_error
+    assert list(Notification.objects.email_failed()) == [failed]  # the admin's "failed" filter
+    reminder = Reminder.objects.get(pk=report.reminder_ids[0])
+    assert reminder.status == ReminderStatus.FAILED and "refused" in reminder.last_error

@@ -58,11 +58,15 @@ def process_reminder(reminder_id: int, *, now=None) -> str:
     return outcome
 
 
-def record_failure(reminder_id: int, error: Exception, *, final: bool) -> None:
+def record_failure(reminder_id: int, error: Exception, *, final: bool, retry_at=None) -> None:
+    """Count a failed attempt; after the last one the reminder is failed, for administrators.
+    `retry_at`: when the retry runs (the sweep does not queue another copy before then)."""
     text = f"{error.__class__.__name__}: {error}"[:2000]
     updates = {"attempts": F("attempts") + 1, "last_error": text}
     if final:
         updates["status"] = ReminderStatus.FAILED
+    elif retry_at is not None:
+        updates["queued_at"] = retry_at
     Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.PENDING).update(**updates)
 
 

@@ -188,8 +188,9 @@ def deliver_email(notification_id: int) -> str:
     return "sent"
 
 
-def record_email_failure(notification_id: int, error: Exception, *, final: bool) -> None:
-    """Count a failed attempt; after the last one the e-mail is failed, for administrators."""
+def record_email_failure(notification_id: int, error: Exception, *, final: bool, retry_at=None) -> None:
+    """Count a failed attempt; after the last one the e-mail is failed, for administrators.
+    `retry_at`: when the retry runs (the sweep does not queue another copy before then)."""
     from portal.deadlines.models import Reminder, ReminderStatus
 
     text = f"{error.__class__.__name__}: {error}"[:2000]
@@ -197,6 +198,8 @@ def record_email_failure(notification_id: int, error: Exception, *, final: bool)
         updates = {"email_attempts": F("email_attempts") + 1, "email_last_error": text}
         if final:
             updates["email_status"] = EmailStatus.FAILED
+        elif retry_at is not None:
+            updates["email_queued_at"] = retry_at
         pending = Notification.objects.filter(pk=notification_id, email_status=EmailStatus.PENDING)
         reminder_id = pending.values_list("reminder_id", flat=True).first()
         pending.update(**updates)

@@ -1,7 +1,8 @@
 """The periodic sweep: find what is due, claim each milestone once, queue the work.
 
-1. Queue again what the broker may have lost: reminders and e-mails still pending a while
-   (settings.PORTAL_REQUEUE_AFTER_SECONDS) after they were last queued.
+1. Queue again what the broker may have lost: reminders still pending and e-mails still
+   pending or sending a while (settings.PORTAL_REQUEUE_AFTER_SECONDS) after they were last
+   queued (an e-mail left sending is reconciled by its task, not sent blindly).
 2. In batches, lock the open deadlines whose `next_action_at` has come (partial index
    `deadline_next_action`; `FOR UPDATE SKIP LOCKED`, so concurrent sweeps share the work and
    never wait on each other), insert a `Reminder` row per milestone due (unique per deadline,
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from portal.deadlines import schedule
 from portal.deadlines.models import LAPSABLE_KINDS, Deadline, Reminder, ReminderStatus
-from portal.notifications.models import EmailStatus, Notification
+from portal.notifications.models import EMAIL_UNSETTLED, Notification
 from portal.notifications.services import queue_email
 
 log = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ def requeue_stale(now, report: SweepReport, enqueue_reminder, enqueue_email, *, 
         report.requeued_reminders.extend(ids)
     with transaction.atomic():
         ids = list(
-            Notification.objects.filter(email_status=EmailStatus.PENDING, email_queued_at__lte=cutoff)
+            Notification.objects.filter(email_status__in=EMAIL_UNSETTLED, email_queued_at__lte=cutoff)
             .select_for_update(skip_locked=True, of=("self",))
             .values_list("pk", flat=True)[:limit]
         )
@@ -182,6 +183,6 @@ def plan(*, now=None) -> dict:
             status=ReminderStatus.PENDING, queued_at__lte=cutoff
         ).count(),
         "stale_emails": Notification.objects.filter(
-            email_status=EmailStatus.PENDING, email_queued_at__lte=cutoff
+            email_status__in=EMAIL_UNSETTLED, email_queued_at__lte=cutoff
         ).count(),
     }

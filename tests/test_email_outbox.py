@@ -116,3 +116,17 @@ def test_a_sent_email_is_never_sent_again_whatever_the_retry_says(note, mailoutb
     assert deliver_email(note.pk, handed_off=False) == "already-sent"
     assert deliver_email(note.pk, handed_off=True) == "already-sent"
     assert len(mailoutbox) == 1
+
+
+def test_a_handed_off_message_whose_record_fails_again_is_still_known_handed_off(
+    note, monkeypatch, mailoutbox
+):
+    Notification.objects.filter(pk=note.pk).update(
+        email_status=EmailStatus.SENDING, email_sending_at=timezone.now()
+    )
+    fail_once(monkeypatch, services, "_record_sent", OperationalError("the database is still away"))
+    with pytest.raises(services.EmailNotRecorded) as carried:
+        deliver_email(note.pk, handed_off=True)
+    assert carried.value.handed_off is True  # the next retry will still not send it
+    assert deliver_email(note.pk, handed_off=True) == "recorded"
+    assert mailoutbox == []

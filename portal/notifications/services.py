@@ -172,9 +172,10 @@ class SendingElsewhere(Exception):  # noqa: N818 - an outcome, not an error
 class EmailNotRecorded(Exception):  # noqa: N818 - what is known, carried to the retry
     """The database failed around a send, so the outbox row does not say what happened.
     `handed_off` is what this sender knows: True, the mail server took the message (the retry
-    records it and never sends it again); False, it did not (the retry may send it)."""
+    records it and never sends it again); False, it did not (the retry may send it); None,
+    nothing was learnt (the database failed before anything was sent)."""
 
-    def __init__(self, handed_off: bool, error: Exception):
+    def __init__(self, handed_off: bool | None, error: Exception):
         super().__init__(f"{error.__class__.__name__}: {error}")
         self.handed_off = handed_off
 
@@ -255,7 +256,7 @@ def _claim(notification_id: int, handed_off: bool | None):
             notification.email_attempts += 1
             notification.save(update_fields=["email_status", "email_sending_at", "email_attempts"])
     except DatabaseError as exc:
-        raise EmailNotRecorded(False, exc) from exc  # nothing was sent
+        raise EmailNotRecorded(handed_off, exc) from exc  # nothing sent here: what was known stands
     return now
 
 

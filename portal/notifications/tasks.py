@@ -63,7 +63,7 @@ def send_notification_email(self, notification_id: int, handed_off: bool | None 
             raise _carry(self, notification_id, False, db_error) from exc
 
 
-def _carry(task, notification_id: int, handed_off: bool, exc: Exception):
+def _carry(task, notification_id: int, handed_off: bool | None, exc: Exception):
     """Retry with what this attempt knows but could not record (the database failed): the
     retry records a handed-off message as sent without sending it again. Retried until the
     database answers, at the first backoff step, so the answer lands soon after it is back."""

@@ -216,6 +216,8 @@ if env_str("EMAIL_HOST", ""):
     EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    # A send that hangs holds its outbox row: give up (and retry) after this many seconds.
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 60)
 else:
     EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
     EMAIL_FILE_PATH = VAR_DIR / "mail"
@@ -373,6 +375,10 @@ PORTAL_SWEEP_BATCH_SIZE = env_int("PORTAL_SWEEP_BATCH_SIZE", 500)
 PORTAL_REQUEUE_AFTER_SECONDS = env_int("PORTAL_REQUEUE_AFTER_SECONDS", 900)
 PORTAL_TASK_MAX_RETRIES = env_int("PORTAL_TASK_MAX_RETRIES", 5)
 PORTAL_TASK_RETRY_BACKOFF_SECONDS = env_int("PORTAL_TASK_RETRY_BACKOFF_SECONDS", 60)
+# An e-mail left "sending" this long, by a sender no longer at work on it and which recorded
+# nothing, is taken as never handed to the mail server and sent again (ADR 0006). Keep it
+# well above EMAIL_TIMEOUT and PORTAL_TASK_RETRY_BACKOFF_SECONDS.
+PORTAL_EMAIL_RECONCILE_AFTER_SECONDS = env_int("PORTAL_EMAIL_RECONCILE_AFTER_SECONDS", 600)
 PORTAL_SITE_URL = env_str("PORTAL_SITE_URL", "http://127.0.0.1:8000")  # for links in e-mails
 
 # Tests and CI: when set, a test that needs an unreachable service fails instead of skipping.

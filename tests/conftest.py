@@ -258,4 +258,5 @@ def grant_noc(officer, approver, aml_officer, activities, django_capture_on_comm
     return grant
 
 
+from tests.clock import clock  # noqa: E402, F401
 from tests.processes import redis_client, workers  # noqa: E402, F401

@@ -1,5 +1,7 @@
 """notify(): the in-app row now, the e-mail on commit, once; opting out; failures recorded."""
 
+import datetime
+
 import pytest
 
 from portal.celery import app as celery_app
@@ -11,11 +13,13 @@ from portal.notifications.services import (
     notification_mark_read,
     notify,
     preference_set,
+    record_email_failure,
     unread_count,
 )
 from portal.notifications.tasks import send_notification_email
 
 pytestmark = pytest.mark.django_db
+SECOND = datetime.timedelta(seconds=1)
 
 
 @pytest.fixture
@@ -70,14 +74,40 @@ def test_in_app_only_applies_to_non_statutory_messages(officer, mailoutbox):
 
 def test_an_email_that_keeps_failing_is_retried_then_recorded_as_failed(officer, settings, eager):
     settings.EMAIL_BACKEND = "tests.mail_backends.FailingBackend"
-    settings.PORTAL_TASK_MAX_RETRIES = 2
+    assert settings.PORTAL_TASK_MAX_RETRIES == 5  # the default, above Celery's own 3
     note = notify(officer, subject="s", body="b")
     send_notification_email.apply(args=[note.pk])
     note.refresh_from_db()
     assert note.email_status == EmailStatus.FAILED
-    assert note.email_attempts == 3  # the first try and two retries
+    assert note.email_attempts == 6  # the first try and five retries
     assert "refused" in note.email_last_error
     assert list(Notification.objects.email_failed()) == [note]
+
+
+def test_the_retry_limit_is_read_from_the_setting_when_the_task_fails(officer, settings, eager):
+    settings.EMAIL_BACKEND = "tests.mail_backends.FailingBackend"
+    settings.PORTAL_TASK_MAX_RETRIES = 7
+    note = notify(officer, subject="s", body="b")
+    send_notification_email.apply(args=[note.pk])
+    note.refresh_from_db()
+    assert (note.email_status, note.email_attempts) == (EmailStatus.FAILED, 8)
+
+
+def test_while_a_retry_waits_its_backoff_the_sweep_does_not_queue_another_copy(
+    officer, django_capture_on_commit_callbacks
+):
+    from portal.deadlines.sweep import sweep
+
+    note = notify(officer, subject="s", body="b")
+    retry_at = note.created_at + 3000 * SECOND
+    record_email_failure(note.pk, ConnectionRefusedError("down"), final=False, retry_at=retry_at)
+    queued = []
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep(now=note.created_at + 1000 * SECOND, enqueue_email=queued.append)
+    assert queued == []  # the retry runs at 3000 s; the sweep re-queues only 900 s after that
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep(now=retry_at + 901 * SECOND, enqueue_email=queued.append)
+    assert queued == [note.pk]  # the retry never came (the broker lost it): queued again
 
 
 def test_people_read_only_their_own_notifications(officer, officer2):

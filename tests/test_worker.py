@@ -77,10 +77,13 @@ def test_a_worker_killed_mid_send_still_ends_with_exactly_one_email(
     first.kill()  # SIGKILL, in the middle of the e-mail task
     assert emails_sent(tmp_path) == 0
     note = Notification.objects.get(reminder__deadline__agreement=due_mou)
-    assert note.email_status == EmailStatus.PENDING  # the send's transaction died with the worker
+    assert note.email_status == EmailStatus.SENDING  # claimed, and nothing recorded after
 
     (gate / "open").touch()
-    workers(gate=gate)  # the broker gives the unacknowledged task to the new worker
+    # The broker gives the unacknowledged task to the new worker, which finds the claim of a
+    # sender that is gone (its lock went with its connection) and, after the reconcile window,
+    # takes it as never handed to the mail server.
+    workers(gate=gate, extra_env={"PORTAL_EMAIL_RECONCILE_AFTER_SECONDS": "1"})
     settings.PORTAL_REQUEUE_AFTER_SECONDS = 0
     sweep()  # and the sweep queues the pending e-mail again from the database: twice is harmless
     wait_for(lambda: emails_sent(tmp_path) >= 1, what="the e-mail after the restart")
@@ -103,3 +106,48 @@ def test_after_redis_is_flushed_the_next_sweep_rebuilds_what_is_due_from_the_dat
     wait_for(lambda: emails_sent(tmp_path) == 1, what="the reminder e-mail")
     wait_for(lambda: broker_is_drained(redis_client), what="the queue to drain")
     assert emails_sent(tmp_path) == 1
+
+
+def test_an_undeliverable_email_is_marked_failed_after_the_default_retries_with_its_reminder(
+    redis_client, workers, tmp_path, due_mou, settings
+):
+    assert settings.PORTAL_TASK_MAX_RETRIES == 5  # the default, above Celery's own limit of 3
+    workers(
+        extra_env={
+            "EMAIL_BACKEND": "tests.mail_backends.FailingBackend",  # the mail server refuses
+            "PORTAL_TASK_RETRY_BACKOFF_SECONDS": "0",  # retry at once, not after a minute
+        }
+    )
+    report = sweep()
+    assert len(report.reminder_ids) == 1
+    emails = Notification.objects.filter(reminder__deadline__agreement=due_mou)
+    wait_for(
+        lambda: emails.filter(email_status=EmailStatus.FAILED).exists(), what="the e-mail to be marked failed"
+    )
+    wait_for(lambda: broker_is_drained(redis_client), what="the queue to drain")
+    failed = emails.get()
+    assert failed.email_attempts == 6  # the first try and five retries
+    assert "refused" in failed.email_last_error
+    assert list(Notification.objects.email_failed()) == [failed]  # the admin's "failed" filter
+    reminder = Reminder.objects.get(pk=report.reminder_ids[0])
+    assert reminder.status == ReminderStatus.FAILED and "refused" in reminder.last_error
+
+
+def test_a_database_connection_killed_between_send_and_record_still_sends_exactly_one_email(
+    redis_client, workers, tmp_path, due_mou
+):
+    workers(
+        extra_env={
+            # The mail server takes the message, then PostgreSQL drops the sender's connection.
+            "EMAIL_BACKEND": "tests.mail_backends.ConnectionKillingFileBackend",
+            "PORTAL_TEST_KILL_DB_MARKER": str(tmp_path / "killed"),
+            "PORTAL_TASK_RETRY_BACKOFF_SECONDS": "0",
+        }
+    )
+    assert len(sweep().reminder_ids) == 1
+    emails = Notification.objects.filter(reminder__deadline__agreement=due_mou)
+    wait_for(lambda: emails.filter(email_status=EmailStatus.SENT).exists(), what="the e-mail to be recorded")
+    wait_for(lambda: broker_is_drained(redis_client), what="the queue to drain")
+    assert (tmp_path / "killed").exists()  # the connection was killed after the send
+    assert emails_sent(tmp_path) == 1  # the retry knew the mail server had it
+    assert emails.get().email_attempts == 1

@@ -49,7 +49,7 @@ def process_reminder(reminder_id: int, *, now=None) -> str:
         if reminder.milestone == OVERDUE:
             outcome = _overdue(reminder, now)
         else:
-            outcome = _remind(reminder)
+            outcome = _remind(reminder, now)
         reminder.status = ReminderStatus.SENT
         reminder.sent_at = now
         reminder.attempts += 1
@@ -58,11 +58,15 @@ def process_reminder(reminder_id: int, *, now=None) -> str:
     return outcome
 
 
-def record_failure(reminder_id: int, error: Exception, *, final: bool) -> None:
+def record_failure(reminder_id: int, error: Exception, *, final: bool, retry_at=None) -> None:
+    """Count a failed attempt; after the last one the reminder is failed, for administrators.
+    `retry_at`: when the retry runs (the sweep does not queue another copy before then)."""
     text = f"{error.__class__.__name__}: {error}"[:2000]
     updates = {"attempts": F("attempts") + 1, "last_error": text}
     if final:
         updates["status"] = ReminderStatus.FAILED
+    elif retry_at is not None:
+        updates["queued_at"] = retry_at
     Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.PENDING).update(**updates)
 
 
@@ -82,22 +86,30 @@ def _tell(user, deadline: Deadline, reminder: Reminder, text, *, kind, statutory
         )
 
 
-def _remind(reminder: Reminder) -> str:
+def _remind(reminder: Reminder, now) -> str:
     deadline = reminder.deadline
     if deadline.status != DeadlineStatus.OPEN:
         return _("Not sent: the deadline is %(status)s.") % {"status": deadline.get_status_display()}
-    days_before = int(reminder.milestone.removeprefix("d-"))
+    if reminder.superseded:  # claimed for a date since moved: the new date has its own reminders
+        return _moved(deadline)
     people = recipients.reminder_recipients(deadline)
     for user in people:
+        # The days really left, counted now in the reader's zone: a reminder sent late (the
+        # deadline was recorded late, the sweep was down) does not state the milestone's number.
+        days = recipients.days_left(deadline.due_on, now, recipients.time_zone_for(user))
         _tell(
             user,
             deadline,
             reminder,
-            lambda: recipients.reminder_text(deadline, days_before),
+            lambda days=days: recipients.reminder_text(deadline, days),
             kind=NotificationKind.REMINDER,
             statutory=deadline.rule.statutory,
         )
     return _("Reminded %(count)d people.") % {"count": len(people)}
+
+
+def _moved(deadline: Deadline) -> str:
+    return _("Not sent: the due date moved to %(date)s.") % {"date": deadline.due_on.isoformat()}
 
 
 def _lock_subject(deadline: Deadline) -> None:
@@ -119,6 +131,8 @@ def _overdue(reminder: Reminder, now) -> str:
     )
     if deadline.status != DeadlineStatus.OPEN:
         return _("Nothing to do: the deadline is %(status)s.") % {"status": deadline.get_status_display()}
+    if deadline.due_on != reminder.due_on:  # extended after the claim: not missed
+        return _moved(deadline)
     rule = deadline.rule
     close_deadline(deadline, DeadlineStatus.MISSED, now)
     record(

@@ -93,7 +93,16 @@ class DeadlinePauseInline(ReadOnlyTabularInline):
 
 class ReminderInline(ReadOnlyTabularInline):
     model = Reminder
-    fields = ("milestone", "scheduled_for", "status", "attempts", "sent_at", "outcome", "last_error")
+    fields = (
+        "milestone",
+        "due_on",
+        "scheduled_for",
+        "status",
+        "attempts",
+        "sent_at",
+        "outcome",
+        "last_error",
+    )
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -151,7 +160,16 @@ def send_again(modeladmin, request, queryset):
 
 @admin.register(Reminder)
 class ReminderAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("deadline", "milestone", "status", "scheduled_for", "attempts", "sent_at", "last_error")
+    list_display = (
+        "deadline",
+        "milestone",
+        "due_on",
+        "status",
+        "scheduled_for",
+        "attempts",
+        "sent_at",
+        "last_error",
+    )
     list_filter = ("status", "milestone", "deadline__kind")
     list_select_related = ("deadline__firm", "deadline__application__firm", "deadline__agreement")
     list_select_related += ("deadline__information_request__application__firm",)

@@ -3,8 +3,9 @@
 The database is the record of what is due: a `Deadline` row per clock, with its due date,
 its pauses, and `next_action_at`, the time its next reminder or escalation falls due. The
 sweep reads only rows whose `next_action_at` has come, through a partial index, and claims
-each milestone as a `Reminder` row that is unique per (deadline, milestone). See ADRs 0005
-and 0006.
+each milestone as a `Reminder` row that is unique per (deadline, milestone, due date): a
+new due date (an extension, a resumed pause) earns the milestones still ahead of it. See ADRs
+0005 and 0006.
 """
 
 from django.conf import settings
@@ -311,11 +312,15 @@ class ReminderStatus(models.TextChoices):
 
 
 class Reminder(models.Model):
-    """One milestone of one deadline: `d-30` (30 days before), `d-0` (the due date) or
-    `overdue`. Unique per (deadline, milestone): creating the row is the claim."""
+    """One milestone of one deadline for one due date: `d-30` (30 days before), `d-0` (the due
+    date) or `overdue`. Unique per (deadline, milestone, due date): creating the row is the
+    claim, and a deadline whose due date moves earns the new date's milestones once each."""
 
     deadline = models.ForeignKey(Deadline, on_delete=models.PROTECT, related_name="reminders")
     milestone = models.CharField(_("milestone"), max_length=20)
+    due_on = models.DateField(
+        _("for the due date"), help_text=_("The due date this milestone was computed for.")
+    )
     scheduled_for = models.DateTimeField(_("scheduled for"))
     status = models.CharField(
         _("status"), max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
@@ -332,7 +337,9 @@ class Reminder(models.Model):
         verbose_name_plural = _("reminders")
         ordering = ["-scheduled_for", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["deadline", "milestone"], name="reminder_once_per_milestone")
+            models.UniqueConstraint(
+                fields=["deadline", "milestone", "due_on"], name="reminder_once_per_milestone_and_due_date"
+            )
         ]
         indexes = [
             models.Index(fields=["queued_at"], name="reminder_pending", condition=Q(status="pending")),
@@ -340,6 +347,16 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.milestone} — {self.deadline}"
+
+    def save(self, *args, **kwargs):
+        if self.due_on is None:  # computed for the deadline's current due date unless told
+            self.due_on = self.deadline.due_on
+        super().save(*args, **kwargs)
+
+    @property
+    def superseded(self) -> bool:
+        """The deadline's due date has moved since this milestone was claimed."""
+        return self.due_on != self.deadline.due_on
 
     @property
     def audit_firm(self):

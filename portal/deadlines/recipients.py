@@ -1,5 +1,9 @@
 """Who hears about a deadline, and what they are told."""
 
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -73,20 +77,35 @@ def _date(day) -> str:
     return formats.date_format(day, "j F Y")
 
 
-def _left(deadline: Deadline, days_before: int) -> str:
-    if days_before == 0:
+def time_zone_for(user: User) -> ZoneInfo:
+    """The zone in which a person's "today" is counted. People have no time zone of their own
+    in the portal, so it is the regulator's (settings.TIME_ZONE, Asia/Karachi by default)."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def days_left(due_on: datetime.date, now: datetime.datetime, zone: ZoneInfo) -> int:
+    """Whole days from the reader's today (in `zone`, at `now`) to the due date: the true
+    number when a reminder goes out late, not the milestone's nominal one."""
+    return (due_on - now.astimezone(zone).date()).days
+
+
+def _left(days: int) -> str:
+    if days == 0:
         return _("it is due today")
-    return ngettext("%(n)d day left", "%(n)d days left", days_before) % {"n": days_before}
+    if days < 0:
+        return _("the due date has passed")
+    return ngettext("%(n)d day left", "%(n)d days left", days) % {"n": days}
 
 
-def reminder_text(deadline: Deadline, days_before: int) -> tuple[str, str]:
+def reminder_text(deadline: Deadline, days: int) -> tuple[str, str]:
+    """The reminder of `deadline` for someone `days` away from its due date (see days_left)."""
     what, subject, due = deadline.get_kind_display(), deadline.subject_label, _date(deadline.due_on)
     title = _("Reminder: %(what)s by %(due)s") % {"what": what, "due": due}
     body = _("%(what)s — %(subject)s — is due on %(due)s: %(left)s.") % {
         "what": what,
         "subject": subject,
         "due": due,
-        "left": _left(deadline, days_before),
+        "left": _left(days),
     }
     return title, body
 

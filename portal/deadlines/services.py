@@ -91,9 +91,9 @@ def open_for(kind: str, *, responsible=None, start=None, due_on=None, **subject)
     )
 
 
-def pause(kinds, *, reason: str = "", **subject) -> int:
+def pause(kinds, *, reason: str = "", now=None, **subject) -> int:
     """Stop the clock of open, pausable deadlines (an information request was raised)."""
-    now = timezone.now()
+    now = now or timezone.now()
     count = 0
     for deadline in _locked(kinds, subject, statuses=[DeadlineStatus.OPEN]):
         if not deadline.rule.pausable:
@@ -107,9 +107,9 @@ def pause(kinds, *, reason: str = "", **subject) -> int:
     return count
 
 
-def resume(kinds, **subject) -> int:
+def resume(kinds, *, now=None, **subject) -> int:
     """Restart paused clocks; the whole local days they stood still are added to the due date."""
-    now = timezone.now()
+    now = now or timezone.now()
     count = 0
     for deadline in _locked(kinds, subject, statuses=[DeadlineStatus.PAUSED]):
         days = schedule.paused_days(deadline.paused_at, now, calendar.local_date)
@@ -127,9 +127,9 @@ def resume(kinds, **subject) -> int:
     return count
 
 
-def reschedule(kinds, *, due_on, **subject) -> int:
+def reschedule(kinds, *, due_on, now=None, **subject) -> int:
     """Move the due date of live deadlines (an agreement's window was extended)."""
-    now = timezone.now()
+    now = now or timezone.now()
     deadlines = _locked(kinds, subject)
     for deadline in deadlines:
         _move_due_date(deadline, due_on, now)
@@ -138,10 +138,13 @@ def reschedule(kinds, *, due_on, **subject) -> int:
 
 
 def _move_due_date(deadline: Deadline, due_on, now) -> None:
+    """A new due date earns its milestones still ahead of `now`, once each (a reminder is
+    claimed per deadline, milestone and due date); those already behind it are passed over,
+    not sent late in a burst. Moving back to a date already reminded of sends nothing again."""
     deadline.due_on = due_on
     deadline.due_at = calendar.end_of(due_on)
     if deadline.status == DeadlineStatus.OPEN:
-        claimed = frozenset(deadline.reminders.values_list("milestone", flat=True))
+        claimed = frozenset(deadline.reminders.filter(due_on=due_on).values_list("milestone", flat=True))
         deadline.next_action_at = schedule.next_after(due_on, deadline.reminder_offsets, now, claimed=claimed)
 
 

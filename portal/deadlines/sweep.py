@@ -1,12 +1,13 @@
 """The periodic sweep: find what is due, claim each milestone once, queue the work.
 
-1. Queue again what the broker may have lost: reminders and e-mails still pending a while
-   (settings.PORTAL_REQUEUE_AFTER_SECONDS) after they were last queued.
+1. Queue again what the broker may have lost: reminders still pending and e-mails still
+   pending or sending a while (settings.PORTAL_REQUEUE_AFTER_SECONDS) after they were last
+   queued (an e-mail left sending is reconciled by its task, not sent blindly).
 2. In batches, lock the open deadlines whose `next_action_at` has come (partial index
    `deadline_next_action`; `FOR UPDATE SKIP LOCKED`, so concurrent sweeps share the work and
-   never wait on each other), insert a `Reminder` row per milestone due (unique per deadline
-   and milestone), move each cursor to its next milestone, and queue one task per reminder
-   when the batch commits.
+   never wait on each other), insert a `Reminder` row per milestone due (unique per deadline,
+   milestone and due date, so a moved due date earns its own milestones), move each cursor
+   to its next milestone, and queue one task per reminder when the batch commits.
 
 Running it twice, concurrently or from two beat processes sends nothing twice: a deadline is
 claimed by one sweep at a time, the cursor moves past what was claimed, the unique
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from portal.deadlines import schedule
 from portal.deadlines.models import LAPSABLE_KINDS, Deadline, Reminder, ReminderStatus
-from portal.notifications.models import EmailStatus, Notification
+from portal.notifications.models import EMAIL_UNSETTLED, Notification
 from portal.notifications.services import queue_email
 
 log = logging.getLogger(__name__)
@@ -91,11 +92,13 @@ def _claim_batch(now, batch_size, report: SweepReport, enqueue) -> int:
         if not deadlines:
             return 0
         report.batches += 1
-        claimed = defaultdict(set)
-        for deadline_id, milestone in Reminder.objects.filter(
-            deadline_id__in=[d.pk for d in deadlines]
-        ).values_list("deadline_id", "milestone"):
-            claimed[deadline_id].add(milestone)
+        claimed = defaultdict(set)  # per deadline: milestones claimed for its current due date
+        due_on = {d.pk: d.due_on for d in deadlines}
+        for deadline_id, milestone, for_date in Reminder.objects.filter(
+            deadline_id__in=list(due_on)
+        ).values_list("deadline_id", "milestone", "due_on"):
+            if for_date == due_on[deadline_id]:
+                claimed[deadline_id].add(milestone)
         new = []
         for deadline in deadlines:
             done = claimed[deadline.pk]
@@ -106,6 +109,7 @@ def _claim_batch(now, batch_size, report: SweepReport, enqueue) -> int:
                     Reminder(
                         deadline_id=deadline.pk,
                         milestone=milestone.name,
+                        due_on=deadline.due_on,
                         scheduled_for=milestone.at,
                         queued_at=now,
                     )
@@ -139,7 +143,7 @@ def requeue_stale(now, report: SweepReport, enqueue_reminder, enqueue_email, *, 
         report.requeued_reminders.extend(ids)
     with transaction.atomic():
         ids = list(
-            Notification.objects.filter(email_status=EmailStatus.PENDING, email_queued_at__lte=cutoff)
+            Notification.objects.filter(email_status__in=EMAIL_UNSETTLED, email_queued_at__lte=cutoff)
             .select_for_update(skip_locked=True, of=("self",))
             .values_list("pk", flat=True)[:limit]
         )
@@ -162,7 +166,7 @@ def plan(*, now=None) -> dict:
         .select_related("rule", "firm", "application", "information_request", "agreement", "responsible")
     )
     for deadline in deadlines.iterator(chunk_size=500):
-        done = set(deadline.reminders.values_list("milestone", flat=True))
+        done = set(deadline.reminders.filter(due_on=deadline.due_on).values_list("milestone", flat=True))
         for milestone in schedule.due_now(
             deadline.due_on, deadline.reminder_offsets, deadline.next_action_at, now, claimed=done
         ):
@@ -179,6 +183,6 @@ def plan(*, now=None) -> dict:
             status=ReminderStatus.PENDING, queued_at__lte=cutoff
         ).count(),
         "stale_emails": Notification.objects.filter(
-            email_status=EmailStatus.PENDING, email_queued_at__lte=cutoff
+            email_status__in=EMAIL_UNSETTLED, email_queued_at__lte=cutoff
         ).count(),
     }

@@ -17,8 +17,13 @@ class NotificationKind(models.TextChoices):
 class EmailStatus(models.TextChoices):
     NOT_WANTED = "not_wanted", _("In-app only")
     PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Being handed to the mail server")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+
+
+# What the sweep queues again when the broker may have lost it (ADR 0006).
+EMAIL_UNSETTLED = (EmailStatus.PENDING, EmailStatus.SENDING)
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -62,6 +67,12 @@ class Notification(models.Model):
     email_attempts = models.PositiveIntegerField(_("e-mail attempts"), default=0)
     email_last_error = models.TextField(_("last e-mail error"), blank=True)
     email_queued_at = models.DateTimeField(_("e-mail last queued"), null=True, blank=True)
+    email_sending_at = models.DateTimeField(
+        _("e-mail handed over since"),
+        null=True,
+        blank=True,
+        help_text=_("When the current attempt claimed the e-mail, just before the mail server was called."),
+    )
     emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
@@ -82,8 +93,8 @@ class Notification(models.Model):
             models.Index(fields=["user"], name="notification_unread", condition=Q(read_at__isnull=True)),
             models.Index(
                 fields=["email_queued_at"],
-                name="notification_email_pending",
-                condition=Q(email_status="pending"),
+                name="notification_email_unsettled",
+                condition=Q(email_status__in=["pending", "sending"]),
             ),
         ]
 

@@ -22,6 +22,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django_countries import countries
 
 from aml.models import AmlRegistration, AmlStatus
 from licensing.models import (
@@ -416,6 +417,13 @@ def public_summary(firm, *, stage_labels: dict | None = None) -> dict:
     }
 
 
+def country_name(code) -> str:
+    """The country's name in the active language (ISO 3166, from django-countries); an unknown
+    code is shown as it is."""
+    code = str(code or "")
+    return str(countries.name(code)) or code
+
+
 def _certificate(doc):
     from licensing.certificates.models import Certificate
 
@@ -455,7 +463,8 @@ def public_entry(firm) -> dict:
     changes = firm.public_stage_changes
     entry.update(
         {
-            "incorporation_country": firm.incorporation_country,
+            "incorporation_country": str(firm.incorporation_country),
+            "incorporation_country_name": country_name(firm.incorporation_country),
             "aml_status_label": str(AmlStatus(entry["aml_status"]).label),
             "conditions": conditions,
             "noc": _document(noc),

@@ -62,6 +62,7 @@ CSV_COLUMNS = (
     "lei",
     "local_company_number",
     "incorporation_country",
+    "incorporation_country_name",
     "stage",
     "stage_effective_at",
     "operating_status",

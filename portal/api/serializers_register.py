@@ -86,7 +86,10 @@ class BannerSerializer(serializers.Serializer):
 
 
 class RegisterEntrySerializer(RegisterFirmSummarySerializer):
-    incorporation_country = serializers.CharField()
+    incorporation_country = serializers.CharField(help_text="ISO 3166 two-letter code.")
+    incorporation_country_name = serializers.CharField(
+        help_text="The country's name, in the reader's language."
+    )
     aml_status_label = serializers.CharField()
     conditions = serializers.CharField(allow_blank=True)
     noc = DocumentRefSerializer(allow_null=True)

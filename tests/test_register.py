@@ -80,6 +80,7 @@ BANNER_WORDS = {
     FirmStage.REFUSED: "application was refused",
     FirmStage.REVOKED: "licence was revoked",
     FirmStage.SURRENDERED: "surrendered its licence",
+    FirmStage.EXPIRED: "licence expired on",
 }
 
 

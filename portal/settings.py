@@ -164,7 +164,14 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = env_str("ACCOUNT_EMAIL_SUBJECT_PREFIX", "[VARA portal] ")
+# The regulator's and the portal's names (portal.branding): the defaults are the seed's regulator
+# (Pakistan's) and a neutral product name.
+PORTAL_REGULATOR_NAME = env_str("PORTAL_REGULATOR_NAME", "Pakistan Virtual Assets Regulatory Authority")
+PORTAL_REGULATOR_SHORT_NAME = env_str("PORTAL_REGULATOR_SHORT_NAME", "PVARA")
+PORTAL_NAME = env_str("PORTAL_NAME", "Virtual-asset licensing portal")
+ACCOUNT_EMAIL_SUBJECT_PREFIX = env_str(
+    "ACCOUNT_EMAIL_SUBJECT_PREFIX", f"[{PORTAL_REGULATOR_SHORT_NAME} portal] "
+)
 ACCOUNT_RATE_LIMITS = {"login_failed": env_str("PORTAL_LOGIN_FAILED_RATE_LIMIT", "10/m/ip,5/15m/key")}
 
 # --- Sign-in hardening (portal.accounts.security; docs/adr/0008) ---------------------------
@@ -190,7 +197,7 @@ CSRF_FAILURE_VIEW = "portal.error_views.csrf_failure"  # the portal's 403 page, 
 
 # Two-factor authentication (TOTP + recovery codes), mandatory for regulator staff.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "VARA portal")
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", f"{PORTAL_REGULATOR_SHORT_NAME} portal")
 MFA_RECOVERY_CODE_COUNT = 10
 
 # Uploaded documents: size limit and accepted types (checked by content and extension).
@@ -362,8 +369,6 @@ PORTAL_LICENCE_NUMBER_FORMAT = env_str("PORTAL_LICENCE_NUMBER_FORMAT", "LIC/{yea
 PORTAL_NOC_VALIDITY_MONTHS = env_int("PORTAL_NOC_VALIDITY_MONTHS", 6)
 PORTAL_LICENCE_VALIDITY_MONTHS = env_int("PORTAL_LICENCE_VALIDITY_MONTHS", 12)
 PORTAL_INFORMATION_REQUEST_DAYS = env_int("PORTAL_INFORMATION_REQUEST_DAYS", 14)
-PORTAL_REGULATOR_NAME = env_str("PORTAL_REGULATOR_NAME", "Virtual Assets Regulatory Authority")
-PORTAL_NAME = env_str("PORTAL_NAME", "VARA licensing portal")
 
 # --- Deadlines, reminders and the business-day calendar --------------------------------------
 # The periods, reminder offsets, escalation and lapse policy of each kind of deadline are in the

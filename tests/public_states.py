@@ -2,9 +2,18 @@
 certificate tests). Certificates are issued after commit, so callers that need them run
 inside `django_capture_on_commit_callbacks(execute=True)`."""
 
+import datetime
+
 from licensing import scenarios
 from licensing.models import ApplicationKind, ApplicationStatus, Firm, FirmStage
-from licensing.services.firms import firm_lapse_noc, firm_revoke, firm_surrender, firm_suspend
+from licensing.services.firms import (
+    firm_expire_licence,
+    firm_lapse_noc,
+    firm_revoke,
+    firm_surrender,
+    firm_suspend,
+)
+from portal.dates import local_today
 
 
 def firm_at(stage: str, firm: Firm, *, principal, officer, approver, aml_officer, activities) -> Firm:
@@ -35,6 +44,9 @@ def firm_at(stage: str, firm: Firm, *, principal, officer, approver, aml_officer
                     firm_revoke(actor=approver, firm_id=firm.pk, reason="Internal note: repeated breaches")
                 elif stage == FirmStage.SURRENDERED:
                     firm_surrender(actor=principal, firm_id=firm.pk, reason="Leaving the market")
+                elif stage == FirmStage.EXPIRED:  # its last day was yesterday; the sweep records it
+                    firm.licences.update(expires_on=local_today() - datetime.timedelta(days=1))
+                    firm_expire_licence(firm_id=firm.pk)
     firm.refresh_from_db()
     assert firm.stage == stage, (firm.stage, stage)
     return firm

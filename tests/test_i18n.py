@@ -291,13 +291,20 @@ def test_a_missed_deadline_tells_each_person_in_their_own_language(firm, submitt
     assert escalation.subject.startswith("Escalation:") and "The application lapsed." in escalation.body
 
 
-def test_the_portal_and_regulator_names_are_shown_in_urdu(client, settings):
-    settings.PORTAL_NAME = "VARA licensing portal"
-    settings.PORTAL_REGULATOR_NAME = "Virtual Assets Regulatory Authority"
+def test_the_default_names_are_a_neutral_portal_and_the_seeds_regulator_not_dubais_vara(client):
+    page = client.get("/").content.decode()
+    assert "Virtual-asset licensing portal" in page
+    assert "Pakistan Virtual Assets Regulatory Authority" in page and "PVARA" in page
+    assert not re.search(r"(?<!P)VARA", page)  # Dubai's regulator is not this portal's
+
+
+def test_the_portal_and_regulator_names_are_shown_in_urdu(client):
     client.cookies[COOKIE] = "ur"
     page = client.get("/").content.decode()
-    assert "VARA لائسنسنگ پورٹل" in page and "ورچوئل اثاثہ جات ریگولیٹری اتھارٹی" in page
-    assert "VARA licensing portal" not in page and "Virtual Assets Regulatory Authority" not in page
+    assert "ورچوئل اثاثہ جات لائسنسنگ پورٹل" in page
+    assert "پاکستان ورچوئل اثاثہ جات ریگولیٹری اتھارٹی" in page
+    assert "Virtual-asset licensing portal" not in page
+    assert "Pakistan Virtual Assets Regulatory Authority" not in page
 
 
 def test_a_name_the_operator_set_without_a_translation_is_shown_as_set(client, settings):

@@ -81,6 +81,7 @@ BANNER_WORDS = {
     FirmStage.REFUSED: "application was refused",
     FirmStage.REVOKED: "licence was revoked",
     FirmStage.SURRENDERED: "surrendered its licence",
+    FirmStage.EXPIRED: "licence expired on",
 }
 
 
@@ -242,3 +243,16 @@ def test_register_index_query_count_is_flat(client, people, django_assert_max_nu
 
 def test_register_nav_link_is_on_every_page(client):
     assert reverse("register_index") in client.get(reverse("home")).content.decode()
+
+
+def test_the_country_of_incorporation_is_shown_by_name_and_the_api_keeps_the_code(client, people):
+    firm = make_firm(FirmStage.LICENSED, people, incorporation_country="KY")
+    page = body(client.get(reverse("register_firm", args=[firm.reference_number])))
+    assert "Cayman Islands" in page
+    api = client.get(f"/api/v1/register/{firm.reference_number}/").json()
+    assert api["incorporation_country"] == "KY" and api["incorporation_country_name"] == "Cayman Islands"
+    rows = list(csv.DictReader(io.StringIO(body(client.get(reverse("register_csv"))))))
+    assert rows[0]["incorporation_country"] == "KY"
+    assert rows[0]["incorporation_country_name"] == "Cayman Islands"
+    data = json.loads(body(client.get(reverse("register_json"))))
+    assert data["firms"][0]["incorporation_country_name"] == "Cayman Islands"

@@ -267,10 +267,20 @@ FIRM_ACTIONS = {
         firm_services.firm_surrender,
     ),
     "lapse_noc": ({F.NOC_HOLDER, F.AML_REGISTERED}, {"system"}, None),
+    # The service (firm_expire_licence) also needs a licence past its expiry: tests/test_operating_status.py.
+    "expire_licence": ({F.LICENSED, F.SUSPENDED}, {"system"}, None),
 }
 
 
 def _call_firm_action(name, service, actor, firm):
+    if name == "expire_licence":
+        from django.db import transaction
+
+        from portal.transitions import lock, take
+
+        with transaction.atomic():
+            take(lock(Firm.objects, firm.pk), "expire_licence", actor=actor)
+        return None
     if name == "lapse_noc":
         if actor is None:
             return firm_services.firm_lapse_noc(firm_id=firm.pk, reason="NOC expired")

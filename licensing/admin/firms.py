@@ -8,6 +8,7 @@ from licensing.admin.base import ChangedFieldsOnlyMixin, NeverDeleteMixin, ReadO
 from licensing.admin.forms import FirmAdminForm, ReasonForm
 from licensing.admin.transitions import Transition, TransitionAdminMixin
 from licensing.models import Firm, FirmMembership, FirmStageChange, ForeignLicence
+from licensing.operating import licence_expiry_subquery
 from licensing.services import firms as firm_services
 
 
@@ -91,6 +92,10 @@ class FirmAdmin(TransitionAdminMixin, ChangedFieldsOnlyMixin, NeverDeleteMixin, 
             "surrender", _("Record surrender"), firm_services.firm_surrender, ReasonForm, decision=True
         ),
     )
+
+    def get_queryset(self, request):
+        # What "may operate" reads (licensing.operating), in the list's own query.
+        return super().get_queryset(request).annotate(licence_expires_on=licence_expiry_subquery())
 
     @admin.display(boolean=True, description=_("may operate"))
     def may_operate_flag(self, obj):

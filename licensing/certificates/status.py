@@ -1,10 +1,15 @@
-"""A certificate's current status, computed from its NOC or licence now (never stored)."""
+"""A certificate's current status, computed from its NOC or licence now (never stored).
+
+A licence's expiry is licensing.operating's rule (licence_status_on), the one the register
+uses, so /verify/ and the register cannot disagree about whether a licence is in force; the
+verify page and API also show the firm's operating status from licensing.operating."""
 
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from licensing.models.authorisations import LicenceStatus, NocStatus
+from licensing.operating import OperatingStatus, firm_operating_status, licence_status_on
 from portal.dates import local_today, long_date
 
 from .models import CertificateKind
@@ -59,9 +64,7 @@ def _noc_status(noc, today) -> CurrentStatus:
 
 
 def _licence_status(licence, today) -> CurrentStatus:
-    status = licence.status
-    if status == LicenceStatus.ACTIVE and licence.expires_on < today:
-        status = LicenceStatus.EXPIRED
+    status = licence_status_on(licence.status, licence.expires_on, on=today)
     if status == LicenceStatus.ACTIVE:
         return CurrentStatus(
             VALID,
@@ -88,3 +91,8 @@ def _licence_status(licence, today) -> CurrentStatus:
     }
     label, explanation = texts[status]
     return CurrentStatus(str(status), label, explanation)
+
+
+def firm_status(certificate, *, today=None) -> OperatingStatus:
+    """Whether the certificate's firm may operate today (licensing.operating, as the register)."""
+    return firm_operating_status(certificate.firm, on=today or local_today())

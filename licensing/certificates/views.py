@@ -11,7 +11,7 @@ from licensing.models import FirmMembership
 from . import signing
 from .models import Certificate
 from .services import normalise_code, signed_data_ok, verify_url
-from .status import current_status
+from .status import current_status, firm_status
 
 
 @require_GET
@@ -35,6 +35,7 @@ def certificate_verify(request, code):
         "certificate": certificate,
         "payload": certificate.payload,
         "status": current_status(certificate),
+        "operating": firm_status(certificate),
         "signature_ok": signed_data_ok(certificate),
         "signing_key_known": signing.public_key_for(certificate.key_id) is not None,
         "verify_url": verify_url(certificate.code),

@@ -28,6 +28,7 @@ class FirmStage(models.TextChoices):
     REFUSED = "refused", _("Refused")
     REVOKED = "revoked", _("Revoked")
     SURRENDERED = "surrendered", _("Surrendered")
+    EXPIRED = "expired", _("Licence expired")
 
 
 # Stages in which the firm may not carry on regulated activity at all.
@@ -40,6 +41,7 @@ NOT_PERMITTED_TO_OPERATE = frozenset(
         FirmStage.REFUSED,
         FirmStage.REVOKED,
         FirmStage.SURRENDERED,
+        FirmStage.EXPIRED,
     }
 )
 
@@ -108,7 +110,10 @@ class Firm(FSMModelMixin, models.Model):
 
     @property
     def may_operate(self) -> bool:
-        return self.stage not in NOT_PERMITTED_TO_OPERATE
+        """Today, by licensing.operating (a licence past its expiry date counts as expired)."""
+        from licensing.operating import firm_operating_status
+
+        return firm_operating_status(self).permitted
 
     # --- The authorisation stage machine. Transitions change state only; the service
     # functions in licensing.services lock, save, audit and notify.
@@ -223,6 +228,17 @@ class Firm(FSMModelMixin, models.Model):
         permission=firm_or_perm_guard(SURRENDER, "licensing.supervise_firm"),
     )
     def surrender(self):
+        pass
+
+    # The licence's last day has passed and it was not renewed: taken by the deadline sweep
+    # (the licence-renewal deadline's overdue milestone) through firm_expire_licence.
+    @transition(
+        field=stage,
+        source=[FirmStage.LICENSED, FirmStage.SUSPENDED],
+        target=FirmStage.EXPIRED,
+        permission=system_guard,
+    )
+    def expire_licence(self):
         pass
 
 

@@ -20,8 +20,9 @@ from django.db import connection
 from django.db.models import Prefetch, Q, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django_countries import countries
 
 from aml.models import AmlRegistration, AmlStatus
 from licensing.models import (
@@ -36,15 +37,26 @@ from licensing.models import (
     Noc,
 )
 from licensing.models.authorisations import LicenceStatus
-from licensing.models.firms import NOT_PERMITTED_TO_OPERATE
+from licensing.operating import (
+    AML_SERVICES_ONLY,
+    EXPIRED,
+    LICENCE_STAGES,
+    NOT_PERMITTED,
+    PERMITTED,
+    licence_expiry_subquery,
+    licence_status_on,
+    operating_status,
+)
+from portal.dates import local_today
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 
-# What a firm at each stage may do, in one word for machines and a sentence for people.
-OPERATING_PERMITTED = "permitted"
-OPERATING_AML_SERVICES_ONLY = "aml_services_only"
-OPERATING_NOT_PERMITTED = "not_permitted"
+# What a firm may do today (licensing.operating decides), in one word for machines.
+OPERATING_PERMITTED = PERMITTED
+OPERATING_AML_SERVICES_ONLY = AML_SERVICES_ONLY
+OPERATING_NOT_PERMITTED = NOT_PERMITTED
+OPERATING_EXPIRED = EXPIRED
 
 # Licences whose activities the register lists (a suspended licence's, under its banner).
 SHOWN_LICENCE_STATUSES = (LicenceStatus.ACTIVE, LicenceStatus.SUSPENDED)
@@ -68,14 +80,20 @@ _SUMMARY_FIELDS = (
     "updated_at",
     "aml_registration__status",
     "aml_registration__status_changed_at",
+    "licence_expires_on",
 )
 _ROW_NAMES = [f.replace("aml_registration__", "aml_") for f in _SUMMARY_FIELDS]
 
 
 def public_firms():
-    """Every firm on the register, ordered by name (index `register_firm_name`). Lists read it
-    through summary_page(); full entries through with_entry_details()."""
-    return Firm.objects.filter(reference_number__isnull=False).order_by("legal_name", "pk")
+    """Every firm on the register, ordered by name (index `register_firm_name`), each with its
+    latest licence's expiry (`licence_expires_on`). Lists read it through summary_page(); full
+    entries through with_entry_details()."""
+    return (
+        Firm.objects.filter(reference_number__isnull=False)
+        .annotate(licence_expires_on=licence_expiry_subquery())
+        .order_by("legal_name", "pk")
+    )
 
 
 def with_entry_details(queryset):
@@ -113,8 +131,11 @@ def with_entry_details(queryset):
     )
 
 
-def search(queryset, *, q: str = "", stage: str = "", activity: str = ""):
-    """Filter the register: `q` matches name, trading name, reference number or LEI."""
+def search(queryset, *, q: str = "", stage: str = "", activity: str = "", on=None):
+    """Filter the register: `q` matches name, trading name, reference number or LEI; `stage`
+    and `activity` as on the day `on` (today): a licence past its expiry is expired, with no
+    activities, before the sweep records it."""
+    on = on or local_today()
     q = " ".join((q or "").split())
     if q:
         queryset = queryset.filter(
@@ -124,10 +145,14 @@ def search(queryset, *, q: str = "", stage: str = "", activity: str = ""):
             | Q(lei__iexact=q.replace(" ", "").upper())
         )
     if stage:
-        queryset = queryset.filter(stage=stage)
+        expired = Q(stage__in=LICENCE_STAGES, licence_expires_on__lt=on)
+        if stage == FirmStage.EXPIRED:
+            queryset = queryset.filter(Q(stage=stage) | expired)
+        else:
+            queryset = queryset.filter(stage=stage).exclude(expired)
     if activity:
         licensed = Licence.objects.filter(
-            status__in=SHOWN_LICENCE_STATUSES, permitted_activities__code=activity
+            status__in=SHOWN_LICENCE_STATUSES, expires_on__gte=on, permitted_activities__code=activity
         ).values("firm_id")
         aml = AmlRegistration.objects.filter(
             status=AmlStatus.REGISTERED, registered_services__code=activity
@@ -143,15 +168,17 @@ def activity_choices():
     return list(Activity.objects.filter(is_active=True).order_by("name").values_list("code", "name"))
 
 
-def summary_page(queryset, *, offset: int, limit: int) -> list:
+def summary_page(queryset, *, offset: int, limit: int, on=None) -> list:
     """Rows `offset`..`offset + limit` of `queryset` as list rows. Rows are light objects (no
     model instances) with the attributes public_summary() reads.
 
     PostgreSQL: one query; each row carries its activities (a correlated JSON aggregate, see
     _activities_pg) and its last-updated moment (GREATEST). Elsewhere (SQLite): the page, then
-    at most one query for the activities (attach_activities)."""
+    at most one query for the activities (attach_activities). `on`: the day (today) whose
+    activities are shown (none once a licence has expired)."""
+    on = on or local_today()
     if connection.vendor == "postgresql":
-        return _summary_page_pg(queryset, offset=offset, limit=limit)
+        return _summary_page_pg(queryset, offset=offset, limit=limit, on=on)
     values = queryset.values_list(*_SUMMARY_FIELDS)[offset : offset + limit]
     rows = []
     for row in values:
@@ -163,7 +190,7 @@ def summary_page(queryset, *, offset: int, limit: int) -> list:
             else None
         )
         rows.append(firm)
-    return attach_activities(rows)
+    return attach_activities(rows, on=on)
 
 
 # The PostgreSQL page reads these, then the activities (JSON text) and the last-updated moment.
@@ -178,10 +205,11 @@ _PG_FIELDS = (
     "stage",
     "stage_changed_at",
     "aml_registration__status",
+    "licence_expires_on",
 )
 
 
-def _activities_pg() -> RawSQL:
+def _activities_pg(on) -> RawSQL:
     """Per firm row: what it may offer now, as JSON text `[[code, name], ...]` (NULL for none),
     by the same rules as attach_activities(): the activities of a licensed or suspended firm's
     shown licences, the services of an AML-registered firm's confirmed registration."""
@@ -198,7 +226,7 @@ def _activities_pg() -> RawSQL:
         f"CASE WHEN {firm}.stage IN (%s, %s) THEN ({aggregate}"  # noqa: S608 - names from the models
         f"FROM {licence} l JOIN {licence_through} t ON t.licence_id = l.id "
         f"JOIN {activity} a ON a.id = t.activity_id "
-        f"WHERE l.firm_id = {firm}.id AND l.status IN (%s, %s)) "
+        f"WHERE l.firm_id = {firm}.id AND l.status IN (%s, %s) AND l.expires_on >= %s) "
         f"WHEN {firm}.stage = %s THEN ({aggregate}"
         f"FROM {registration} r JOIN {registration_through} t ON t.amlregistration_id = r.id "
         f"JOIN {activity} a ON a.id = t.activity_id "
@@ -208,15 +236,16 @@ def _activities_pg() -> RawSQL:
         FirmStage.LICENSED,
         FirmStage.SUSPENDED,
         *SHOWN_LICENCE_STATUSES,
+        on,
         FirmStage.AML_REGISTERED,
         AmlStatus.REGISTERED,
     )
     return RawSQL(sql, params, output_field=TextField())  # noqa: S611 - no user input in the SQL
 
 
-def _summary_page_pg(queryset, *, offset: int, limit: int) -> list:
+def _summary_page_pg(queryset, *, offset: int, limit: int, on) -> list:
     values = queryset.annotate(
-        public_activities_json=_activities_pg(),
+        public_activities_json=_activities_pg(on),
         public_last_updated=Greatest("updated_at", "stage_changed_at", "aml_registration__status_changed_at"),
     ).values_list(*_PG_FIELDS, "public_activities_json", "public_last_updated")[offset : offset + limit]
     rows = []
@@ -231,6 +260,7 @@ def _summary_page_pg(queryset, *, offset: int, limit: int) -> list:
         stage,
         stage_changed_at,
         aml_status,
+        licence_expires_on,
         activities,
         updated,
     ) in values:
@@ -247,6 +277,7 @@ def _summary_page_pg(queryset, *, offset: int, limit: int) -> list:
                 stage=stage,
                 stage_changed_at=stage_changed_at,
                 aml_status=aml_status,
+                licence_expires_on=licence_expires_on,
                 aml_registration=SimpleNamespace(status=aml_status) if aml_status else None,
                 public_activities=_activity_list(json.loads(activities)) if activities else [],
                 public_last_updated=updated,  # GREATEST skips NULLs, as last_updated() does
@@ -263,7 +294,7 @@ def _activity_list(pairs) -> list[dict]:
     ]
 
 
-def _activities_sql(licensed: list[int], aml: list[int]) -> tuple[str, list]:
+def _activities_sql(licensed: list[int], aml: list[int], on) -> tuple[str, list]:
     """Plain SQL (the same on SQLite and PostgreSQL) for the activities of licensed firms and
     the services of AML-registered firms: the register's hottest read, so the ORM's query
     building is skipped. Table and column names come from the models."""
@@ -274,9 +305,10 @@ def _activities_sql(licensed: list[int], aml: list[int]) -> tuple[str, list]:
         parts.append(
             f"SELECT l.firm_id, a.code, a.name FROM {licence} l "  # noqa: S608 - names from the models
             f"JOIN {through} t ON t.licence_id = l.id JOIN {activity} a ON a.id = t.activity_id "
-            f"WHERE l.status IN (%s, %s) AND l.firm_id IN ({', '.join(['%s'] * len(licensed))})"
+            f"WHERE l.status IN (%s, %s) AND l.expires_on >= %s "
+            f"AND l.firm_id IN ({', '.join(['%s'] * len(licensed))})"
         )
-        params += [*SHOWN_LICENCE_STATUSES, *licensed]
+        params += [*SHOWN_LICENCE_STATUSES, on, *licensed]
     if aml:
         registration = AmlRegistration._meta.db_table
         through = AmlRegistration.registered_services.through._meta.db_table
@@ -289,17 +321,19 @@ def _activities_sql(licensed: list[int], aml: list[int]) -> tuple[str, list]:
     return " UNION ALL ".join(parts), params
 
 
-def attach_activities(firms) -> list:
-    """Set `public_activities` on each firm: what it may offer now (at most one query).
+def attach_activities(firms, *, on=None) -> list:
+    """Set `public_activities` on each firm: what it may offer on the day `on` (today), in at
+    most one query.
 
-    Licensed (or suspended) firms: the activities of their current licence. AML-registered
-    firms: the services of their confirmed AML registration. Everyone else: none."""
+    Licensed (or suspended) firms: the activities of their current licence, until it expires.
+    AML-registered firms: the services of their confirmed AML registration. Everyone else: none."""
+    on = on or local_today()
     firms = list(firms)
     licensed = [f.pk for f in firms if f.stage in (FirmStage.LICENSED, FirmStage.SUSPENDED)]
     aml = [f.pk for f in firms if f.stage == FirmStage.AML_REGISTERED]
     found = defaultdict(dict)
     if licensed or aml:
-        sql, params = _activities_sql(licensed, aml)
+        sql, params = _activities_sql(licensed, aml, on)
         with connection.cursor() as cursor:  # one round trip for both kinds
             cursor.execute(sql, params)
             for firm_id, code, name in cursor.fetchall():
@@ -316,50 +350,33 @@ def _aml(firm):
         return None
 
 
-def operating_status(firm) -> str:
-    if firm.stage == FirmStage.AML_REGISTERED:
-        return OPERATING_AML_SERVICES_ONLY
-    if firm.stage in NOT_PERMITTED_TO_OPERATE:
-        return OPERATING_NOT_PERMITTED
-    return OPERATING_PERMITTED
+def status_of(firm, *, on=None):
+    """licensing.operating's answer for a register row or firm (its stage and the
+    `licence_expires_on` public_firms() reads with it) on the day `on` (today)."""
+    return operating_status(firm.stage, licence_expires_on=getattr(firm, "licence_expires_on", None), on=on)
 
 
-_STAGE_EXPLANATIONS = {
-    FirmStage.APPLICANT: gettext_lazy(
-        "It has applied to the regulator. An application is not a licence: the firm may not offer "
-        "virtual-asset services."
-    ),
-    FirmStage.NOC_HOLDER: gettext_lazy(
-        "It holds a No Objection Certificate (NOC). A NOC is a preliminary clearance, not an "
-        "operating licence: the firm may not offer virtual-asset services."
-    ),
-    FirmStage.SUSPENDED: gettext_lazy(
-        "Its licence is suspended: it may not carry on virtual-asset activity while the suspension lasts."
-    ),
-    FirmStage.NOC_LAPSED: gettext_lazy(
-        "Its NOC lapsed before it obtained a licence. It holds no authorisation."
-    ),
-    FirmStage.REFUSED: gettext_lazy("Its application was refused. It holds no authorisation."),
-    FirmStage.REVOKED: gettext_lazy("Its licence was revoked. It holds no authorisation."),
-    FirmStage.SURRENDERED: gettext_lazy("It surrendered its licence. It holds no authorisation."),
-}
+def status_of_entry(entry: dict):
+    """The same answer again from a row already built (its stage is already the day's: the
+    answer does not depend on the day any more)."""
+    return operating_status(entry["stage"], licence_expires_on=entry["licence_expires_on"])
 
 
-def banner(firm, activities) -> dict | None:
+def banner(firm, activities, *, status=None) -> dict | None:
     """The plain warning a register entry carries, or None for a licensed firm."""
-    status = operating_status(firm)
-    if status == OPERATING_NOT_PERMITTED:
+    status = status or status_of(firm)
+    if status.code in (OPERATING_NOT_PERMITTED, OPERATING_EXPIRED):
         return {
-            "kind": status,
+            "kind": status.code,
             "title": _("%(firm)s is not permitted to operate.") % {"firm": firm.legal_name},
-            "text": str(_STAGE_EXPLANATIONS.get(firm.stage, ""))
+            "text": status.reason
             + " "
             + _("Carrying on virtual-asset activity without a licence is an offence."),
         }
-    if status == OPERATING_AML_SERVICES_ONLY:
+    if status.code == OPERATING_AML_SERVICES_ONLY:
         names = ", ".join(a["name"] for a in activities) or _("none confirmed yet")
         return {
-            "kind": status,
+            "kind": status.code,
             "title": _("%(firm)s holds no licence: it may offer only AML-registered services.")
             % {"firm": firm.legal_name},
             "text": _(
@@ -389,31 +406,42 @@ def stage_labels() -> dict:
     return _stage_labels(get_language())
 
 
-def public_summaries(firms) -> list[dict]:
-    """public_summary() of each firm (the language is looked up once, not per row)."""
+def public_summaries(firms, *, on=None) -> list[dict]:
+    """public_summary() of each firm (the language and the day are looked up once, not per row)."""
     labels = stage_labels()
-    return [public_summary(firm, stage_labels=labels) for firm in firms]
+    on = on or local_today()
+    return [public_summary(firm, stage_labels=labels, on=on) for firm in firms]
 
 
-def public_summary(firm, *, stage_labels: dict | None = None) -> dict:
-    """One row of the register (needs attach_activities first, or summary_page())."""
+def public_summary(firm, *, stage_labels: dict | None = None, on=None) -> dict:
+    """One row of the register (needs attach_activities first, or summary_page()), as on the
+    day `on` (today): a licence past its expiry shows as expired, sweep or no sweep."""
     registration = _aml(firm)
     activities = firm.public_activities
     labels = stage_labels if stage_labels is not None else _stage_labels(get_language())
+    status = status_of(firm, on=on)
     return {
         "reference_number": firm.reference_number,
         "legal_name": firm.legal_name,
         "trading_names": list(firm.trading_names or []),
         "lei": firm.lei or "",
         "local_company_number": firm.local_company_number or "",
-        "stage": firm.stage,
-        "stage_label": labels[firm.stage],
-        "stage_effective_at": firm.stage_changed_at,
-        "operating_status": operating_status(firm),
+        "stage": status.stage,
+        "stage_label": labels[status.stage],
+        "stage_effective_at": status.stage_since(firm.stage, firm.stage_changed_at),
+        "operating_status": status.code,
+        "licence_expires_on": getattr(firm, "licence_expires_on", None),
         "aml_status": registration.status if registration is not None else AmlStatus.NOT_STARTED,
         "permitted_activities": activities,
         "last_updated": getattr(firm, "public_last_updated", None) or last_updated(firm),
     }
+
+
+def country_name(code) -> str:
+    """The country's name in the active language (ISO 3166, from django-countries); an unknown
+    code is shown as it is."""
+    code = str(code or "")
+    return str(countries.name(code)) or code
 
 
 def _certificate(doc):
@@ -425,26 +453,31 @@ def _certificate(doc):
         return None
 
 
-def _document(doc) -> dict | None:
+def _document(doc, *, on=None) -> dict | None:
     if doc is None:
         return None
     certificate = _certificate(doc)
+    status = doc.status
+    if isinstance(doc, Licence):  # as on the day: past its expiry, a licence has expired
+        status = licence_status_on(status, doc.expires_on, on=on)
     return {
         "number": doc.number,
-        "status": doc.status,
-        "status_label": str(doc.get_status_display()),
+        "status": status,
+        "status_label": str(dict(doc._meta.get_field("status").flatchoices)[status]),
         "issued_on": doc.issued_on,
         "expires_on": doc.expires_on,
         "certificate_code": certificate.code if certificate is not None else None,
     }
 
 
-def public_entry(firm) -> dict:
-    """The full register entry (needs with_entry_details() and attach_activities first)."""
-    entry = public_summary(firm)
+def public_entry(firm, *, on=None) -> dict:
+    """The full register entry (needs with_entry_details() and attach_activities first), as on
+    the day `on` (today)."""
+    on = on or local_today()
+    entry = public_summary(firm, on=on)
     noc = firm.public_nocs[0] if firm.public_nocs else None
     licence = firm.public_licences[0] if firm.public_licences else None
-    if licence is not None and firm.stage in (FirmStage.LICENSED, FirmStage.SUSPENDED):
+    if licence is not None and entry["stage"] in (FirmStage.LICENSED, FirmStage.SUSPENDED):
         conditions = licence.conditions
     elif noc is not None and firm.stage in (FirmStage.NOC_HOLDER, FirmStage.AML_REGISTERED):
         conditions = noc.conditions
@@ -455,11 +488,12 @@ def public_entry(firm) -> dict:
     changes = firm.public_stage_changes
     entry.update(
         {
-            "incorporation_country": firm.incorporation_country,
+            "incorporation_country": str(firm.incorporation_country),
+            "incorporation_country_name": country_name(firm.incorporation_country),
             "aml_status_label": str(AmlStatus(entry["aml_status"]).label),
             "conditions": conditions,
-            "noc": _document(noc),
-            "licence": _document(licence),
+            "noc": _document(noc, on=on),
+            "licence": _document(licence, on=on),
             "key_individuals": [
                 {"name": p.full_name, "role": p.role, "role_label": str(p.get_role_display())}
                 for p in sorted(people, key=lambda p: (p.role, p.full_name))
@@ -483,25 +517,27 @@ def public_entry(firm) -> dict:
                 for c in changes
                 if c.to_stage in ENFORCEMENT_STAGES
             ],
-            "banner": banner(firm, entry["permitted_activities"]),
+            "banner": banner(firm, entry["permitted_activities"], status=status_of_entry(entry)),
         }
     )
     return entry
 
 
-def get_public_firm(reference_number: str):
+def get_public_firm(reference_number: str, *, on=None):
     """One firm on the register with its entry details, or None."""
     firm = with_entry_details(public_firms()).filter(reference_number=reference_number).first()
     if firm is not None:
-        attach_activities([firm])
+        attach_activities([firm], on=on)
     return firm
 
 
-def iter_public_entries(queryset, *, chunk_size: int = 500):
-    """Full entries of every firm of `queryset`, a chunk at a time (for the downloads)."""
+def iter_public_entries(queryset, *, chunk_size: int = 500, on=None):
+    """Full entries of every firm of `queryset`, a chunk at a time (for the downloads), all as
+    on one day (today when the download started)."""
+    on = on or local_today()
     ids = list(queryset.values_list("pk", flat=True))
     for start in range(0, len(ids), chunk_size):
         chunk = ids[start : start + chunk_size]
-        firms = attach_activities(with_entry_details(public_firms()).filter(pk__in=chunk))
+        firms = attach_activities(with_entry_details(public_firms()).filter(pk__in=chunk), on=on)
         for firm in firms:
-            yield public_entry(firm)
+            yield public_entry(firm, on=on)

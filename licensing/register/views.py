@@ -39,7 +39,9 @@ def _results_html(request, *, filters: dict, number) -> str:
     page = Paginator(queryset, queries.PAGE_SIZE).get_page(number)
     offset = page.start_index() - 1 if page.paginator.count else 0
     firms = queries.summary_page(queryset, offset=offset, limit=queries.PAGE_SIZE)
-    rows = [queries.public_summary(f) for f in firms]
+    rows = queries.public_summaries(firms)
+    for row in rows:  # the answer's words for the "May operate?" column
+        row["operating"] = queries.status_of_entry(row)
     # Page links carry the search as understood, not the request's own query string.
     query = urlencode({k: v for k, v in filters.items() if v})
     return render_to_string(
@@ -52,7 +54,10 @@ def register_firm(request, reference):
     firm = queries.get_public_firm(reference)
     if firm is None:
         raise Http404
-    return render(request, "register/firm.html", {"entry": queries.public_entry(firm)})
+    entry = queries.public_entry(firm)
+    return render(
+        request, "register/firm.html", {"entry": entry, "operating": queries.status_of_entry(entry)}
+    )
 
 
 CSV_COLUMNS = (
@@ -62,9 +67,11 @@ CSV_COLUMNS = (
     "lei",
     "local_company_number",
     "incorporation_country",
+    "incorporation_country_name",
     "stage",
     "stage_effective_at",
     "operating_status",
+    "licence_expires_on",
     "aml_status",
     "permitted_activities",
     "conditions",

@@ -3,13 +3,14 @@
 from django.conf import settings
 
 from licensing.web.firm_context import current_membership, memberships_of
-from portal.branding import portal_name, regulator_name
+from portal.branding import portal_name, regulator_name, regulator_short_name
 
 
 def portal_context(request):
     context = {
         "PORTAL_NAME": portal_name(),
         "PORTAL_REGULATOR_NAME": regulator_name(),
+        "PORTAL_REGULATOR_SHORT_NAME": regulator_short_name(),
         "PORTAL_STAFF_REAUTH_MINUTES": settings.PORTAL_STAFF_REAUTH_MINUTES,
     }
     user = getattr(request, "user", None)

@@ -8,6 +8,7 @@ from aml.models import AmlStatus
 from licensing.models import FirmStage
 from licensing.models.authorisations import LicenceStatus, NocStatus
 from licensing.models.people import KeyRole
+from licensing.operating import CODES as OPERATING_CODES
 from licensing.register import queries
 
 
@@ -35,13 +36,13 @@ class RegisterFirmSummarySerializer(PassThroughSerializer):
     stage_label = serializers.CharField()
     stage_effective_at = serializers.DateTimeField()
     operating_status = serializers.ChoiceField(
-        choices=[
-            queries.OPERATING_PERMITTED,
-            queries.OPERATING_AML_SERVICES_ONLY,
-            queries.OPERATING_NOT_PERMITTED,
-        ],
-        help_text="Whether the firm may operate: fully (licensed), only AML-registered services, "
-        "or not at all.",
+        choices=list(OPERATING_CODES),
+        help_text="Whether the firm may operate today: fully (licensed), only AML-registered services, "
+        "not at all, or not at all because its licence has expired (from the day after its expiry "
+        "date, in the regulator's time zone).",
+    )
+    licence_expires_on = serializers.DateField(
+        allow_null=True, help_text="When the firm's latest licence expires (or expired); null without one."
     )
     aml_status = serializers.ChoiceField(choices=AmlStatus.choices)
     permitted_activities = ActivitySerializer(many=True)
@@ -79,14 +80,21 @@ class EnforcementActionSerializer(serializers.Serializer):
 
 class BannerSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=[queries.OPERATING_AML_SERVICES_ONLY, queries.OPERATING_NOT_PERMITTED]
+        choices=[
+            queries.OPERATING_AML_SERVICES_ONLY,
+            queries.OPERATING_NOT_PERMITTED,
+            queries.OPERATING_EXPIRED,
+        ]
     )
     title = serializers.CharField()
     text = serializers.CharField()
 
 
 class RegisterEntrySerializer(RegisterFirmSummarySerializer):
-    incorporation_country = serializers.CharField()
+    incorporation_country = serializers.CharField(help_text="ISO 3166 two-letter code.")
+    incorporation_country_name = serializers.CharField(
+        help_text="The country's name, in the reader's language."
+    )
     aml_status_label = serializers.CharField()
     conditions = serializers.CharField(allow_blank=True)
     noc = DocumentRefSerializer(allow_null=True)
@@ -114,6 +122,12 @@ class CertificateStatusSerializer(serializers.Serializer):
     )
     status_label = serializers.CharField()
     explanation = serializers.CharField()
+    operating_status = serializers.ChoiceField(
+        choices=list(OPERATING_CODES),
+        help_text="Whether the certificate's firm may operate today: the register's operating_status.",
+    )
+    operating_status_label = serializers.CharField()
+    operating_status_reason = serializers.CharField(allow_blank=True)
     signature_valid = serializers.BooleanField()
     key_id = serializers.CharField()
     signature = serializers.CharField()

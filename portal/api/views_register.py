@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from licensing.certificates.models import Certificate
 from licensing.certificates.services import normalise_code, signed_data_ok
-from licensing.certificates.status import current_status
+from licensing.certificates.status import current_status, firm_status
 from licensing.models import FirmStage
 from licensing.register import json_page, queries
 
@@ -155,6 +155,7 @@ class CertificateViewSet(PublicViewSet):
         if certificate is None:
             raise Http404
         status = current_status(certificate)
+        operating = firm_status(certificate)
         return Response(
             CertificateStatusSerializer(
                 {
@@ -164,6 +165,9 @@ class CertificateViewSet(PublicViewSet):
                     "status": status.code,
                     "status_label": status.label,
                     "explanation": status.explanation,
+                    "operating_status": operating.code,
+                    "operating_status_label": operating.label,
+                    "operating_status_reason": operating.reason,
                     "signature_valid": signed_data_ok(certificate),
                     "key_id": certificate.key_id,
                     "signature": certificate.signature,

@@ -17,6 +17,7 @@ from portal.accounts.language import language_for
 from portal.audit.chain import record
 from portal.deadlines import recipients
 from portal.deadlines.models import (
+    EXPIRING_KINDS,
     LAPSABLE_KINDS,
     Deadline,
     DeadlineKind,
@@ -149,7 +150,12 @@ def _overdue(reminder: Reminder, now) -> str:
             "lapse": rule.lapse,
         },
     )
-    outcome = _lapse(deadline) if rule.lapse and deadline.kind in LAPSABLE_KINDS else ""
+    if deadline.kind in EXPIRING_KINDS:
+        outcome = _expire(deadline, now)  # a fact, not a policy: the rule's `lapse` plays no part
+    elif rule.lapse and deadline.kind in LAPSABLE_KINDS:
+        outcome = _lapse(deadline)
+    else:
+        outcome = ""
     escalated = recipients.escalation_recipients(deadline) if rule.escalate else []
     told = {user.pk for user in escalated}
     for user in escalated:
@@ -198,3 +204,16 @@ def _lapse(deadline: Deadline):
             return gettext_lazy("The agreement lapsed.")
     except DomainError as exc:
         return _("Not lapsed: %(detail)s") % {"detail": exc.detail}
+
+
+def _expire(deadline: Deadline, now):
+    """The licence's last day has passed without a renewal: the firm's licence expires, through
+    its service function (a savepoint: a licence already ended leaves the rest standing)."""
+    from licensing.services.firms import firm_expire_licence
+
+    try:
+        with transaction.atomic():
+            firm_expire_licence(firm_id=deadline.firm_id, on=timezone.localdate(now))
+            return gettext_lazy("The licence expired.")  # worded per recipient
+    except DomainError as exc:
+        return _("Not expired: %(detail)s") % {"detail": exc.detail}

@@ -108,7 +108,8 @@ RULES = [
         True,
         False,
         True,
-        "The licence's expiry date is the due date; the renewal window opens 60 days before it.",
+        "The licence's expiry date is the due date; the renewal window opens 60 days before it. "
+        "When missed, the licence expires.",
     ),
     (
         "appeal_window",

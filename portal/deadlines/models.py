@@ -36,6 +36,10 @@ class DeadlineKind(models.TextChoices):
     DEFINITIVE_AGREEMENT = "definitive_agreement", _("Sign the definitive agreement of an MoU")
 
 
+# Kinds whose subject ends by itself when missed: the licence expires at the end of its last day
+# (licensing.operating says so from that moment; the sweep records it). Not a policy choice.
+EXPIRING_KINDS = frozenset({DeadlineKind.LICENCE_RENEWAL})
+
 # Kinds with a lapse transition the sweep can take when policy says so.
 LAPSABLE_KINDS = frozenset(
     {

@@ -8,6 +8,9 @@
    never wait on each other), insert a `Reminder` row per milestone due (unique per deadline,
    milestone and due date, so a moved due date earns its own milestones), move each cursor
    to its next milestone, and queue one task per reminder when the batch commits.
+3. Record the expiry of every licence past its last day that no open renewal deadline will
+   record (one whose deadline was cancelled or never opened): the overdue milestone of the
+   licence-renewal deadline does it for the rest, and tells the people concerned.
 
 Running it twice, concurrently or from two beat processes sends nothing twice: a deadline is
 claimed by one sweep at a time, the cursor moves past what was claimed, the unique
@@ -24,7 +27,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.deadlines import schedule
-from portal.deadlines.models import LAPSABLE_KINDS, Deadline, Reminder, ReminderStatus
+from portal.deadlines.models import (
+    EXPIRING_KINDS,
+    LAPSABLE_KINDS,
+    Deadline,
+    DeadlineKind,
+    DeadlineStatus,
+    Reminder,
+    ReminderStatus,
+)
 from portal.notifications.models import EMAIL_UNSETTLED, Notification
 from portal.notifications.services import queue_email
 
@@ -37,6 +48,7 @@ class SweepReport:
     reminder_ids: list[int] = field(default_factory=list)
     requeued_reminders: list[int] = field(default_factory=list)
     requeued_emails: list[int] = field(default_factory=list)
+    expired_firms: list[int] = field(default_factory=list)
     batches: int = 0
 
     def summary(self) -> dict:
@@ -44,6 +56,7 @@ class SweepReport:
             "claimed": len(self.claimed),
             "requeued_reminders": len(self.requeued_reminders),
             "requeued_emails": len(self.requeued_emails),
+            "expired_licences": len(self.expired_firms),
             "batches": self.batches,
         }
 
@@ -78,7 +91,38 @@ def sweep(*, now=None, enqueue_reminder=None, enqueue_email=None, batch_size=Non
     while True:
         count = _claim_batch(now, batch_size, report, enqueue_reminder)
         if count < batch_size:
-            return report
+            break
+    expire_unwatched_licences(now, report)
+    return report
+
+
+def expire_unwatched_licences(now, report: SweepReport) -> None:
+    """Take the expiry of licences past their last day whose firm has no live renewal deadline
+    (each through firm_expire_licence, in its own transaction)."""
+    from licensing.models import Licence
+    from licensing.operating import EXPIRING_LICENCE_STATUSES, LICENCE_STAGES
+    from licensing.services.firms import firm_expire_licence
+    from portal.errors import DomainError
+
+    today = timezone.localdate(now)
+    watched = Deadline.objects.filter(
+        kind=DeadlineKind.LICENCE_RENEWAL, status__in=[DeadlineStatus.OPEN, DeadlineStatus.PAUSED]
+    ).values("firm_id")
+    firm_ids = (
+        Licence.objects.filter(
+            status__in=EXPIRING_LICENCE_STATUSES, expires_on__lt=today, firm__stage__in=LICENCE_STAGES
+        )
+        .exclude(firm_id__in=watched)
+        .values_list("firm_id", flat=True)
+        .distinct()
+    )
+    for firm_id in list(firm_ids):
+        try:
+            firm_expire_licence(firm_id=firm_id, on=today)
+        except DomainError as exc:  # changed meanwhile (renewed, revoked): nothing to record
+            log.info("Licence of firm %s not expired: %s", firm_id, exc.detail)
+        else:
+            report.expired_firms.append(firm_id)
 
 
 def _claim_batch(now, batch_size, report: SweepReport, enqueue) -> int:
@@ -172,7 +216,9 @@ def plan(*, now=None) -> dict:
         ):
             item = {"deadline": deadline, "milestone": milestone.name, "lapse": False, "escalate": []}
             if milestone.is_overdue:
-                item["lapse"] = deadline.rule.lapse and deadline.kind in LAPSABLE_KINDS
+                item["lapse"] = deadline.kind in EXPIRING_KINDS or (
+                    deadline.rule.lapse and deadline.kind in LAPSABLE_KINDS
+                )
                 if deadline.rule.escalate:
                     item["escalate"] = recipients.escalation_recipients(deadline)
             item["recipients"] = recipients.reminder_recipients(deadline)

@@ -25,7 +25,7 @@ PASSWORD = "correct-horse-battery-staple"  # tests.factories.UserFactory's
 FIRM = "Northwind Digital Assets Ltd"
 # Terms an Urdu regulator keeps in English, and the portal's brand.
 ALLOWED = {"NOC", "AML", "CFT", "LEI", "CNIC", "PDF", "API", "NTN", "SECP", "KYC", "MLRO", "PKR", "USD"}
-ALLOWED |= {"goAML", "VARA"}  # the regulator's acronym stays in Latin letters in its Urdu name
+ALLOWED |= {"goAML"}
 WORD = re.compile(r"[A-Za-z]{3,}")
 
 # The text a reader sees, less what is not the portal's own wording: values kept left to

@@ -29,7 +29,6 @@ from licensing.models import (
     Invitation,
 )
 from licensing.models.applications import REQUIRED_SECTIONS
-from licensing.models.firms import NOT_PERMITTED_TO_OPERATE
 from licensing.permissions import EDIT, MANAGE_MEMBERS, can_for_firm
 from licensing.services import firm_admin
 from licensing.web import firm_context
@@ -69,6 +68,7 @@ ACTION_LABELS = {
     "firm.lift_suspension": gettext_lazy("lifted the firm's suspension"),
     "firm.revoke": gettext_lazy("revoked the firm's licence"),
     "firm.surrender": gettext_lazy("surrendered the firm's licence"),
+    "firm.expire_licence": gettext_lazy("recorded that the firm's licence expired"),
     "foreign_licence.add": gettext_lazy("added a licence held elsewhere"),
     "foreign_licence.remove": gettext_lazy("removed a licence held elsewhere"),
     "invitation.create": gettext_lazy("invited a person"),
@@ -156,7 +156,7 @@ def dashboard(request):
         {
             "firm": firm,
             "membership": membership,
-            "not_permitted": firm.stage in NOT_PERMITTED_TO_OPERATE,
+            "not_permitted": not firm.may_operate,
             "applications": applications,
             "eligible_calls": eligible_calls,
             "other_calls": other_calls,
@@ -225,7 +225,7 @@ def firm_profile(request):
             "licences": ForeignLicence.objects.filter(firm=firm),
             "can_edit": can_edit,
             "why_not": why_not,
-            "not_permitted": firm.stage in NOT_PERMITTED_TO_OPERATE,
+            "not_permitted": not firm.may_operate,
         },
     )
 

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from licensing.certificates import pdf, signing
 from licensing.certificates.models import Certificate
 from licensing.certificates.services import normalise_code
-from licensing.certificates.status import current_status
+from licensing.certificates.status import current_status, firm_status
 
 
 class Command(BaseCommand):
@@ -45,6 +45,7 @@ class Command(BaseCommand):
                 raise CommandError(f"NOT VERIFIED: no certificate has the code {file_or_code!r}.")
             payload, signature, key_id = certificate.payload, certificate.signature, certificate.key_id
             status = current_status(certificate)
+            operating = firm_status(certificate)
         if not isinstance(payload, dict):
             raise CommandError("NOT VERIFIED: the signed data is not a JSON object.")
         if given is not None:
@@ -84,6 +85,7 @@ class Command(BaseCommand):
             self.stdout.write(payload["notice"])
         if status is not None:
             self.stdout.write(f"Current status: {status.label} ({status.code})")
+            self.stdout.write(f"May the firm operate today: {operating.label} ({operating.code})")
         else:
             self.stdout.write("Current status: check it online at /verify/<code>/ (a PDF cannot know).")
 

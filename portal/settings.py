@@ -353,6 +353,8 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # One line per signed audit checkpoint, whatever LOG_LEVEL says: a copy that leaves the server.
+    "loggers": {"portal.audit.checkpoint": {"level": "INFO"}},
 }
 # With JSON logs, Celery workers and beat log through the handler above too (one JSON object
 # per line on standard error) instead of replacing it with their own text format.

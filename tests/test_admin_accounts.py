@@ -6,7 +6,7 @@ who is not a superuser cannot raise anyone's access, their own included."""
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from portal.accounts import services
@@ -216,3 +216,15 @@ def test_an_administrator_may_grant_a_role_whose_permissions_they_hold(plain_adm
         actor=plain_admin, person=officer, groups=[*officer.groups.all(), supervisors]
     )
     assert officer.groups.filter(pk=supervisors.pk).exists()
+
+
+def test_an_administrator_cannot_widen_a_role_in_the_group_admin(client, plain_admin):
+    client.force_login(plain_admin)
+    group = Group.objects.get(name=StaffRole.ADMINISTRATOR.value)
+    before = set(group.permissions.all())
+    page = admin_url("auth.group", "change", group.pk)
+    assert "permissions" not in client.get(page).context["adminform"].form.fields
+    decide = Permission.objects.get(codename="decide_application")
+    response = client.post(page, {"name": group.name, "permissions": [decide.pk]})
+    assert response.status_code == 302
+    assert set(group.permissions.all()) == before and decide not in before

@@ -437,3 +437,41 @@ def test_postgres_refuses_update_and_delete_of_checkpoints(require_postgres, cha
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditCheckpoint.objects.all().delete()
     assert AuditCheckpoint.objects.get().rows == len(chain)
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_each_attack_to_the_app_role_and_detects_it_past_the_triggers(
+    require_postgres, chain, more_rows, folder, client, tmp_path
+):
+    """The four attacks on PostgreSQL: without owner rights the database refuses them; a
+    database owner who switches the triggers off is caught by verify_audit."""
+    checkpoints.write_checkpoint()
+    rows = more_rows()
+    checkpoints.write_checkpoint()
+    copy = feed_copy(client, tmp_path / "feed-copy.json")  # what internal audit keeps
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    for attempt in (
+        lambda: AuditEvent.objects.filter(seq=rows[len(chain)].seq).update(reason="rewritten"),
+        lambda: AuditEvent.objects.filter(seq__gt=chain[-1].seq).delete(),
+        lambda: AuditCheckpoint.objects.all().delete(),
+        lambda: connection.cursor().execute("TRUNCATE audit_auditevent"),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            attempt()
+    call_command("verify_audit")  # nothing changed
+
+    rewrite_from(rows[len(chain)].seq, reason="rewritten")  # 1: rewrite and recompute
+    verify_fails("checkpoint 2: row seq=", "the chain was rewritten")
+    with as_database_owner():
+        append_forged(created_at=timezone.now() - timedelta(minutes=10))  # 3: a forged approval
+    verify_fails("is dated before checkpoint 2 was written")
+    with as_database_owner():
+        AuditEvent.objects.filter(seq__gt=chain[-1].seq).delete()  # 2: delete the newest rows
+    verify_fails(f"says {len(rows)} rows existed")
+    for path in folder.iterdir():  # 4: the files, the checkpoints and the table, all gone
+        path.unlink()
+    with as_database_owner():
+        AuditCheckpoint.objects.all().delete()
+        AuditEvent.objects.all().delete()
+    verify_fails("checkpoint(s) 1–2 missing from the database", "rows were deleted", checkpoints=str(copy))

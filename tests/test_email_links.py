@@ -202,6 +202,40 @@ def test_the_application_receipt_and_password_reset_links_open(
         assert_opens(client, link, as_user=None, what="password reset")
 
 
+def test_the_access_change_notices_link_only_where_the_recipient_may_go(client, administrator, approver):
+    """A role change tells the person and the other administrators: the admin's page of the person
+    opens for the administrators; the person, who may not change people, gets no link there."""
+    from django.contrib.auth.models import Group
+
+    from portal.accounts.roles import StaffRole
+    from portal.accounts.services import user_roles_change
+
+    second_admin = _staff_admin("second.admin@regulator.example")
+    user_roles_change(
+        actor=administrator,
+        person=approver,
+        groups=[*approver.groups.all(), Group.objects.get(name=StaffRole.AML_OFFICER.value)],
+        reason="Covers AML registrations while the AML officer is away.",
+    )
+    notices = list(Notification.objects.filter(user__in=[approver, second_admin]).select_related("user"))
+    assert {n.user for n in notices} == {approver, second_admin}
+    for notice in notices:
+        for link in links_in(build_email(notice)):
+            assert_opens(client, link, as_user=notice.user, what=notice.subject)
+    (to_person,) = [n for n in notices if n.user == approver]
+    assert "/admin/" not in " ".join(links_in(build_email(to_person)))
+
+
+def _staff_admin(email):
+    from portal.accounts.roles import StaffRole
+    from tests.conftest import _staff
+
+    user = _staff(StaffRole.ADMINISTRATOR, email)
+    user.is_staff = True
+    user.save()
+    return user
+
+
 # Every place the code sends e-mail, and the test above that checks its links. A new one fails
 # here until its links are checked too.
 SENDERS_CHECKED = {
@@ -217,6 +251,10 @@ SENDERS_CHECKED = {
         "portal/deadlines/actions.py",
         "notify(",
     ): "test_every_link_in_every_deadline_e_mail_opens_for_its_recipient",
+    (
+        "portal/accounts/services.py",
+        "notify(",
+    ): "test_the_access_change_notices_link_only_where_the_recipient_may_go",
 }
 
 

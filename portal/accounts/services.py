@@ -88,7 +88,8 @@ def _tell(*, actor, person, subject, body) -> None:
                 subject=subject(),
                 body=body(),
                 statutory=True,  # security notices reach the person whatever their preferences
-                link=link if user.pk != person.pk or user.is_staff else "",
+                # The admin's page of the person, only for those the admin lets in to change people.
+                link=link if user.is_staff and user.has_perm("accounts.change_user") else "",
             )
 
 

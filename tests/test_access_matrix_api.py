@@ -104,6 +104,7 @@ API_ACCESS: dict[tuple[str, str], Op] = {
     ("PATCH", "/api/v1/firm/applications/{id}/sections/{key}/"): firm(args=SECTION),
     ("POST", "/api/v1/firm/applications/{id}/submit/"): firm(needs=True, args=APP),
     ("POST", "/api/v1/firm/applications/{id}/withdraw/"): firm(needs=True, args=CASE),
+    ("GET", "/api/v1/firm/activity/"): firm(),
     ("GET", "/api/v1/firm/deadlines/"): firm(),
     ("GET", "/api/v1/firm/foreign-licences/"): firm(),
     ("POST", "/api/v1/firm/foreign-licences/"): firm(),

@@ -305,3 +305,20 @@ class ForeignLicenceSerializer(serializers.ModelSerializer):
         fields = ["id", "regulator", "jurisdiction", "licence_number", "activity"]
         read_only_fields = ["id"]
         extra_kwargs = {"jurisdiction": {"help_text": "Two-letter ISO 3166 code, e.g. AE."}}
+
+
+class ActivitySerializer(serializers.Serializer):
+    """One step on the firm's record, as the firm's activity page shows it: only actions
+    declared visible to the firm (portal.audit.visibility); no reasons, no staff names."""
+
+    seq = serializers.IntegerField(help_text="The event's place in the audit trail.")
+    created_at = serializers.DateTimeField()
+    action = serializers.CharField(help_text="The action's code, e.g. `application.submit`.")
+    action_label = serializers.CharField(help_text="The action in plain words.")
+    who = serializers.CharField(help_text="A person of the firm, “The regulator” or “The system”.")
+    object_repr = serializers.CharField(help_text="What the action was on.")
+    application = serializers.IntegerField(source="application_id", allow_null=True)
+    from_state = serializers.CharField(allow_blank=True)
+    to_state = serializers.CharField(allow_blank=True)
+    from_label = serializers.CharField(allow_blank=True)
+    to_label = serializers.CharField(allow_blank=True)

@@ -20,6 +20,7 @@ router.register(
 router.register(
     "firm/foreign-licences", views_firm.FirmForeignLicenceViewSet, basename="api-firm-foreign-licence"
 )
+router.register("firm/activity", views_firm.FirmActivityViewSet, basename="api-firm-activity")
 router.register("firm/deadlines", views_firm.FirmDeadlineViewSet, basename="api-firm-deadline")
 router.register("firm/notifications", views_firm.FirmNotificationViewSet, basename="api-firm-notification")
 router.register("queues", views_staff.QueueViewSet, basename="api-staff-queue")

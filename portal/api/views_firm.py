@@ -21,6 +21,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from licensing import activity as firm_activity
 from licensing.models import (
     Activity,
     Application,
@@ -59,6 +60,7 @@ from licensing.services.applications import (
 from licensing.services.documents import document_upload, documents_section_complete
 from licensing.web.forms_firm import ForeignLicenceForm
 from licensing.web.forms_people import BeneficialOwnerForm, KeyIndividualForm
+from portal.audit.models import AuditEvent
 from portal.deadlines.models import Audience, Deadline
 from portal.errors import RuleBroken, TransitionNotPossible
 from portal.notifications.models import Notification
@@ -66,6 +68,7 @@ from portal.notifications.models import Notification
 from .action_permissions import ActionPermission
 from .base import FirmViewSet
 from .serializers_firm import (
+    ActivitySerializer,
     AnswerSerializer,
     ApplicationCreateSerializer,
     ApplicationSerializer,
@@ -655,3 +658,26 @@ class FirmNotificationViewSet(mixins.ListModelMixin, FirmViewSet):
         return Notification.objects.filter(
             user=self.request.user, reminder__deadline__firm=self.request.firm
         ).order_by("-created_at", "-pk")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The firm's activity: who did what on its record, newest first",
+        description="The firm's activity page as data: only the actions declared visible to the "
+        "firm; the regulator's internal steps (notes, recommendations, assignments, screening) "
+        "are never listed.",
+        tags=[TAG],
+    )
+)
+class FirmActivityViewSet(mixins.ListModelMixin, FirmViewSet):
+    serializer_class = ActivitySerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AuditEvent.objects.none()
+        return firm_activity.firm_activity(self.request.firm)
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        firm_activity.describe_for_firm(page, request.firm)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

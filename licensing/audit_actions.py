@@ -50,6 +50,10 @@ def declare_licensing_actions() -> None:
             "membership.change_role": _("changed a person's role"),
             "membership.remove": _("removed a person from the firm"),
             "firmmembership.create": _("added a person to the firm"),
+            "firmchangerequest.create": _("asked to change the firm's identity"),
+            "firmchangerequest.withdraw": _("withdrew a request to change the firm's identity"),
+            "firmchangerequest.approve": _("approved a change to the firm's identity"),
+            "firmchangerequest.refuse": _("refused a change to the firm's identity"),
         },
         declared_by=LICENSING,
     )

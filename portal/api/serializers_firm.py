@@ -12,6 +12,7 @@ from licensing.models import (
     Document,
     DocumentType,
     Firm,
+    FirmChangeRequest,
     ForeignLicence,
     InformationRequest,
     KeyIndividual,
@@ -322,3 +323,36 @@ class ActivitySerializer(serializers.Serializer):
     to_state = serializers.CharField(allow_blank=True)
     from_label = serializers.CharField(allow_blank=True)
     to_label = serializers.CharField(allow_blank=True)
+
+
+class FirmChangeRequestSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    changes = serializers.DictField(
+        child=serializers.ListField(),
+        help_text="Each field to change: [value before, value proposed] (when approved: as applied).",
+    )
+
+    class Meta:
+        model = FirmChangeRequest
+        fields = [
+            "id",
+            "firm",
+            "kind",
+            "status",
+            "status_label",
+            "changes",
+            "reason",
+            "created_at",
+            "decided_at",
+            "decision_reason",
+        ]
+        read_only_fields = fields
+
+
+class FirmChangeRequestCreateSerializer(serializers.Serializer):
+    changes = serializers.DictField(
+        help_text="The identity details to change and their new values, as on the profile: "
+        "`legal_name`, `trading_names` (a list), `lei`, `incorporation_country`, "
+        "`incorporation_number`, `local_company_number`, `ntn`, `registered_address`."
+    )
+    reason = serializers.CharField(max_length=5000, help_text="Why the firm's identity changes.")

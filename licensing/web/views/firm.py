@@ -28,15 +28,15 @@ from licensing.models import (
 )
 from licensing.models.applications import REQUIRED_SECTIONS
 from licensing.models.firms import NOT_PERMITTED_TO_OPERATE
-from licensing.permissions import EDIT, MANAGE_MEMBERS, can_for_firm
+from licensing.permissions import EDIT, MANAGE_MEMBERS, MANAGE_PROFILE, can_for_firm
 from licensing.services import firm_admin
 from licensing.web import firm_context
 from licensing.web.firm_context import current_membership, require_membership
 from licensing.web.forms_firm import (
-    FirmProfileForm,
     FirmRegistrationForm,
     ForeignLicenceForm,
     InvitationForm,
+    ProfileEditForm,
     RemoveMemberForm,
     RoleForm,
     add_domain_error,
@@ -160,6 +160,7 @@ def firm_profile(request):
     membership = require_membership(request)
     firm = membership.firm
     can_edit, why_not = can_for_firm(request.user, firm, EDIT)
+    can_edit_profile, why_not_profile = can_for_firm(request.user, firm, MANAGE_PROFILE)
     return render(
         request,
         "applicant/firm/profile.html",
@@ -168,6 +169,9 @@ def firm_profile(request):
             "licences": ForeignLicence.objects.filter(firm=firm),
             "can_edit": can_edit,
             "why_not": why_not,
+            "can_edit_profile": can_edit_profile,
+            "why_not_profile": why_not_profile,
+            "identity_locked": firm.identity_is_locked,
             "not_permitted": firm.stage in NOT_PERMITTED_TO_OPERATE,
         },
     )
@@ -177,13 +181,15 @@ def firm_profile(request):
 @require_http_methods(["GET", "POST"])
 def firm_profile_edit(request):
     membership = require_membership(request)
-    can_edit, why_not = can_for_firm(request.user, membership.firm, EDIT)
+    can_edit, why_not = can_for_firm(request.user, membership.firm, MANAGE_PROFILE)
     if not can_edit:
         messages.error(request, why_not)
         return redirect("firm_profile")
     # A fresh copy: a form that fails must not change the firm the rest of the page shows.
     instance = Firm.objects.get(pk=membership.firm_id)
-    form = FirmProfileForm(request.POST or None, instance=instance)
+    form = ProfileEditForm(
+        request.POST or None, instance=instance, editable=firm_admin.editable_profile_fields(instance)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             firm_admin.firm_update_profile(
@@ -194,7 +200,11 @@ def firm_profile_edit(request):
         else:
             messages.success(request, _("The firm's profile is saved."))
             return redirect("firm_profile")
-    return render(request, "applicant/firm/profile_edit.html", {"form": form, "firm": membership.firm})
+    return render(
+        request,
+        "applicant/firm/profile_edit.html",
+        {"form": form, "firm": membership.firm, "identity_locked": membership.firm.identity_is_locked},
+    )
 
 
 @login_required

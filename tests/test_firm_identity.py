@@ -422,3 +422,16 @@ def test_a_decided_or_withdrawn_request_cannot_be_decided_or_withdrawn_again(
             )
     applied.refresh_from_db()
     assert applied.legal_name == "Owner Exchange Ltd"
+
+
+def test_a_refusal_is_not_reversed_while_another_firm_uses_the_refused_firms_name(make_app, approver2, firm):
+    from licensing.models import ApplicationStatus
+    from licensing.staff.case_services import application_reverse_decision
+
+    app = make_app(ApplicationStatus.REFUSED)
+    FirmFactory(legal_name="OWNER EXCHANGE LTD")  # free to take while the firm was refused
+    with pytest.raises(RuleBroken) as error:
+        application_reverse_decision(actor=approver2, application_id=app.pk, reason="Wrong file considered.")
+    assert "cannot be reversed" in error.value.detail
+    firm.refresh_from_db()
+    assert firm.stage == FirmStage.REFUSED

@@ -31,8 +31,10 @@ class LicensingConfig(AppConfig):
 
     def ready(self):
         checks.register(clamd_url_check, checks.Tags.security)
+        from licensing.audit_actions import declare_licensing_actions
         from licensing.reference_data import ensure_reference_data
         from licensing.register import cache as register_cache
 
         post_migrate.connect(ensure_reference_data, sender=self, dispatch_uid="licensing.reference_data")
         register_cache.connect()
+        declare_licensing_actions()

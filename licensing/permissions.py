@@ -11,9 +11,11 @@ WITHDRAW = "withdraw"
 MANAGE_MEMBERS = "manage_members"
 ANSWER = "answer"
 SURRENDER = "surrender"
+# The firm's own record: its contact details, and proposing changes to its identity.
+MANAGE_PROFILE = "manage_profile"
 
 FIRM_ROLE_CAPABILITIES = {
-    "principal": {EDIT, SUBMIT, WITHDRAW, MANAGE_MEMBERS, ANSWER, SURRENDER},
+    "principal": {EDIT, SUBMIT, WITHDRAW, MANAGE_MEMBERS, ANSWER, SURRENDER, MANAGE_PROFILE},
     "submitter": {EDIT, SUBMIT, WITHDRAW, ANSWER},
     "contributor": {EDIT, ANSWER},
 }

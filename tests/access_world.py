@@ -180,6 +180,14 @@ def build_world() -> World:
     )
     w.alert = screening.screen_subject(suspect)[0]
     w.colleague_membership = contributor_membership
+    from licensing.services.change_requests import firm_change_request_create
+
+    w.change_request = firm_change_request_create(
+        actor=w.principal,
+        firm_id=w.firm.pk,
+        changes={"registered_address": "1 Matrix Road, Islamabad"},
+        reason="The office moved.",
+    )
     w.firm.refresh_from_db()
 
     w.kwargs = {
@@ -200,6 +208,7 @@ def build_world() -> World:
         "agreement": w.agreement.pk,
         "registration": w.registration.pk,
         "alert": w.alert.pk,
+        "change_request": w.change_request.pk,
         "person": w.person_row.pk,
         "owner": w.owner.pk,
         "ir": w.ir.pk,

@@ -155,7 +155,7 @@ ACCESS: dict[str, Rule] = {
     "firm_register": signed_in(),
     "firm_switch": firm(method="post", ok=(404,)),  # an empty body names none of your firms
     "firm_profile": firm(),
-    "firm_profile_edit": firm(),
+    "firm_profile_edit": firm(*MANAGERS, refused=MESSAGE),
     "firm_licence_add": firm(),
     "firm_licence_remove": firm(method="post", ok=(302,), args={"pk": "licence"}),
     "firm_people": firm(),
@@ -165,6 +165,11 @@ ACCESS: dict[str, Rule] = {
         *MANAGERS, refused=MESSAGE, method="post", ok=(302,), args={"pk": "invitation"}
     ),
     "firm_activity": firm(),
+    "firm_change_requests": firm(),
+    "firm_change_request_new": firm(*MANAGERS, refused=MESSAGE),
+    "firm_change_request_withdraw": firm(
+        *MANAGERS, refused=MESSAGE, method="post", ok=(302,), args={"pk": "change_request"}
+    ),
     "invitation_accept": signed_in(args={"token": "invitation_token"}),
     "firm_api_tokens": firm(),
     "firm_api_token_revoke": firm(
@@ -205,6 +210,8 @@ ACCESS: dict[str, Rule] = {
     "staff_dashboard": staff(),
     "staff_decisions_csv": staff(),
     "staff_agreements": staff(),
+    "staff_firm_changes": staff(),
+    "staff_firm_change": staff(args={"pk": "change_request"}),
     "staff_agreement": staff(args={"pk": "agreement"}),
     "staff_deadlines": staff(),
     "staff_aml_registry": staff(),

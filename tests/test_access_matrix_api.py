@@ -72,6 +72,7 @@ CASE = {"id": "case"}  # firm A's licence application, information requested
 PERSON = {"id": "application", "person_id": "person"}
 OWNER = {"id": "application", "owner_id": "owner"}
 SECTION = {"id": "application", "key": "services"}
+CHANGE = {"id": "change_request"}  # firm A's identity change request, pending
 
 # One line per operation.
 API_ACCESS: dict[tuple[str, str], Op] = {
@@ -81,7 +82,7 @@ API_ACCESS: dict[tuple[str, str], Op] = {
     ("GET", "/api/v1/certificates/{code}/"): public(args={"code": "certificate"}),
     # A firm's own data.
     ("GET", "/api/v1/firm/"): firm(),
-    ("PATCH", "/api/v1/firm/"): firm(),
+    ("PATCH", "/api/v1/firm/"): firm(needs=True),  # principals only
     ("GET", "/api/v1/firm/applications/"): firm(),
     ("POST", "/api/v1/firm/applications/"): firm(),
     ("GET", "/api/v1/firm/applications/{id}/"): firm(args=APP),
@@ -104,6 +105,11 @@ API_ACCESS: dict[tuple[str, str], Op] = {
     ("PATCH", "/api/v1/firm/applications/{id}/sections/{key}/"): firm(args=SECTION),
     ("POST", "/api/v1/firm/applications/{id}/submit/"): firm(needs=True, args=APP),
     ("POST", "/api/v1/firm/applications/{id}/withdraw/"): firm(needs=True, args=CASE),
+    ("GET", "/api/v1/firm/activity/"): firm(),
+    ("GET", "/api/v1/firm/change-requests/"): firm(),
+    ("POST", "/api/v1/firm/change-requests/"): firm(needs=True),
+    ("GET", "/api/v1/firm/change-requests/{id}/"): firm(args=CHANGE),
+    ("POST", "/api/v1/firm/change-requests/{id}/withdraw/"): firm(needs=True, args=CHANGE),
     ("GET", "/api/v1/firm/deadlines/"): firm(),
     ("GET", "/api/v1/firm/foreign-licences/"): firm(),
     ("POST", "/api/v1/firm/foreign-licences/"): firm(),
@@ -125,6 +131,10 @@ API_ACCESS: dict[tuple[str, str], Op] = {
     ("POST", "/api/v1/firms/{id}/suspend/"): staff(*APPROVERS, args={"id": "firm"}),
     ("POST", "/api/v1/firms/{id}/lift-suspension/"): staff(*APPROVERS, args={"id": "firm"}),
     ("POST", "/api/v1/firms/{id}/revoke/"): staff(*APPROVERS, args={"id": "firm"}),
+    ("GET", "/api/v1/firm-change-requests/"): staff(),
+    ("GET", "/api/v1/firm-change-requests/{id}/"): staff(args=CHANGE),
+    ("POST", "/api/v1/firm-change-requests/{id}/approve/"): staff(*REVIEWERS, args=CHANGE),
+    ("POST", "/api/v1/firm-change-requests/{id}/refuse/"): staff(*REVIEWERS, args=CHANGE),
     ("POST", "/api/v1/aml-registrations/{id}/register/"): staff(*AML_VERIFIERS, args={"id": "registration"}),
     ("POST", "/api/v1/aml-registrations/{id}/return/"): staff(*AML_VERIFIERS, args={"id": "registration"}),
 }

@@ -40,7 +40,7 @@ pytestmark = pytest.mark.django_db
 REGISTERED = """accounts.user auth.group licensing.firm licensing.activity licensing.application
     licensing.informationrequest licensing.recommendation licensing.decision licensing.noc
     licensing.licence licensing.counter licensing.call licensing.document licensing.invitation
-    licensing.agreement
+    licensing.agreement licensing.firmchangerequest
     aml.amlregistration aml.sanctionslist aml.listversion aml.listentry aml.screeningalert
     audit.auditevent""".split()
 ADDABLE = {
@@ -52,6 +52,7 @@ ADDABLE = {
     "licensing.agreement",
 }
 NEVER_DELETED = """licensing.firm licensing.application licensing.decision licensing.noc licensing.licence
+    licensing.firmchangerequest
     aml.amlregistration aml.listversion aml.listentry aml.screeningalert audit.auditevent""".split()
 SUSPENDED = "Owner Exchange Ltd: “Suspend” done; authorisation stage is now “Suspended”."
 
@@ -186,6 +187,15 @@ def demo(licensed_firm, other_firm, outsider, officer, administrator, settings, 
 
     add_demo_person(licensed_firm.applications.first())
     seed_screening_demo(licensed_firm)  # the sample sanctions lists, and one screening alert
+    from licensing.services.change_requests import firm_change_request_create
+
+    principal = MembershipFactory(firm=licensed_firm, role="principal").user
+    firm_change_request_create(  # an identity change awaiting a case officer
+        actor=principal,
+        firm_id=licensed_firm.pk,
+        changes={"registered_address": "1 Exchange Square, Islamabad"},
+        reason="The office moved.",
+    )
     return licensed_firm
 
 
@@ -249,15 +259,27 @@ def test_changelist_queries_do_not_grow_with_rows(
 def test_firm_stage_cannot_be_set_through_the_add_or_change_form(staff_client, firm, principal):
     url = admin_url("licensing.firm", "change", firm.pk)
     data = change_form_data(staff_client.get(url))
-    data.update({"legal_name": "Renamed Ltd", "stage": FirmStage.LICENSED, "reference_number": "X-1"})
+    data.update(
+        {
+            "website": "https://renamed.example",
+            "legal_name": "Renamed Ltd",  # identity: read-only in the admin, ignored
+            "stage": FirmStage.LICENSED,
+            "reference_number": "X-1",
+        }
+    )
     before = last_seq()
     assert staff_client.post(url, data).status_code == 302
     firm.refresh_from_db()
-    assert (firm.legal_name, firm.stage, firm.reference_number) == ("Renamed Ltd", FirmStage.APPLICANT, None)
+    assert (firm.website, firm.stage, firm.reference_number) == (
+        "https://renamed.example",
+        FirmStage.APPLICANT,
+        None,
+    )
+    assert firm.legal_name == "Owner Exchange Ltd"
     assert firm.memberships.get().user == principal
     # The edit is in the tamper-evident trail; no state transition was taken.
     assert actions_since(before) == ["firm.admin_change"]
-    assert "legal_name" in AuditEvent.objects.get(seq=before + 1).details["fields"]
+    assert AuditEvent.objects.get(seq=before + 1).details["fields"] == ["website"]
 
     url = admin_url("licensing.firm", "add")
     data = change_form_data(staff_client.get(url))

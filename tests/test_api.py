@@ -118,6 +118,11 @@ def world(firm, other_firm, principal, outsider, officer, approver):
     _, w.other_key = api_token_create(actor=outsider, firm_id=other_firm.pk, name="Firm B system")
     w.a = token_client(w.key)
     w.b = token_client(w.other_key)
+    from licensing.services.change_requests import firm_change_request_create
+
+    w.change = firm_change_request_create(
+        actor=principal, firm_id=firm.pk, changes={"registered_address": "2 New Road"}, reason="Moved."
+    )
     return w
 
 
@@ -280,6 +285,13 @@ def firm_object_requests(w):
         ),
         ("api-firm-foreign-licence-detail", "delete", f"/api/v1/firm/foreign-licences/{w.foreign.pk}/", None),
         ("api-firm-information-request-detail", "get", f"/api/v1/firm/information-requests/{ir}/", None),
+        ("api-firm-change-request-detail", "get", f"/api/v1/firm/change-requests/{w.change.pk}/", None),
+        (
+            "api-firm-change-request-withdraw",
+            "post",
+            f"/api/v1/firm/change-requests/{w.change.pk}/withdraw/",
+            {},
+        ),
         (
             "api-firm-information-request-answer",
             "post",
@@ -389,7 +401,7 @@ def test_the_firm_profile_cannot_set_stage_reference_or_id(world):
     response = world.a.patch(
         "/api/v1/firm/",
         {
-            "legal_name": "Renamed Ltd",
+            "contact_phone": "+92 51 7654321",
             "stage": "licensed",
             "reference_number": "VASP-9999-9999",
             "id": world.other.pk,
@@ -398,7 +410,7 @@ def test_the_firm_profile_cannot_set_stage_reference_or_id(world):
     )
     assert response.status_code == 200, response.content
     firm = Firm.objects.get(pk=world.firm.pk)
-    assert firm.legal_name == "Renamed Ltd"
+    assert firm.contact_phone == "+92 51 7654321"
     assert firm.stage == FirmStage.APPLICANT and firm.reference_number == reference
     assert Firm.objects.get(pk=world.other.pk).legal_name == world.other.legal_name
 
@@ -779,8 +791,12 @@ def test_register_api_pages_through_the_whole_register_both_ways(
     from licensing.register import queries
 
     _register_world(officer, approver, aml_officer, activities)
-    for n in range(5):  # ties on the name (sorted last): the cursor's offset must step over them
-        FirmFactory(legal_name="Same Name Ltd", reference_number=f"VASP-2091-{n:05d}")
+    # Ties on the name (sorted last): the cursor's offset must step over them. Only firms in an
+    # end state may share a legal name (firm_legal_name_unique_while_active).
+    for n in range(5):
+        FirmFactory(
+            legal_name="Same Name Ltd", reference_number=f"VASP-2091-{n:05d}", stage=FirmStage.REVOKED
+        )
     client = APIClient()
     url, seen, pages = "/api/v1/register/?page_size=2", [], []
     while url:

@@ -25,6 +25,7 @@ MACHINES = (
     ("application_status", "licensing.Application", "status", "Application: status"),
     ("aml_status", "aml.AmlRegistration", "status", "AML registration: status"),
     ("agreement_status", "licensing.Agreement", "status", "Agreement (MoU / letter of intent): status"),
+    ("firm_change_request_status", "licensing.FirmChangeRequest", "status", "Firm change request: status"),
 )
 
 

@@ -1,14 +1,22 @@
 """Firms, the people who act for them, and the history of their authorisation stage."""
 
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from licensing.admin.base import ChangedFieldsOnlyMixin, NeverDeleteMixin, ReadOnlyTabularInline
+from licensing.admin.base import (
+    ChangedFieldsOnlyMixin,
+    NeverDeleteMixin,
+    ReadOnlyMixin,
+    ReadOnlyTabularInline,
+)
 from licensing.admin.forms import FirmAdminForm, ReasonForm
 from licensing.admin.transitions import Transition, TransitionAdminMixin
-from licensing.models import Firm, FirmMembership, FirmStageChange, ForeignLicence
+from licensing.models import Firm, FirmChangeRequest, FirmMembership, FirmStageChange, ForeignLicence
+from licensing.models.firms import IDENTITY_FIELDS
 from licensing.operating import licence_expiry_subquery
+from licensing.services import change_requests
 from licensing.services import firms as firm_services
 
 
@@ -100,3 +108,51 @@ class FirmAdmin(TransitionAdminMixin, ChangedFieldsOnlyMixin, NeverDeleteMixin, 
     @admin.display(boolean=True, description=_("may operate"))
     def may_operate_flag(self, obj):
         return obj.may_operate
+
+    def get_readonly_fields(self, request, obj=None):
+        """The firm's identity is never edited here: the firm's principal changes it (before its
+        first submission) or asks for a change a case officer approves (Firm change requests)."""
+        fields = super().get_readonly_fields(request, obj)
+        if obj is None:
+            return fields
+        return (*fields, *IDENTITY_FIELDS)
+
+
+class ApprovalNoteForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Note to the firm (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("Recorded in the audit trail with your name and the time."),
+    )
+
+
+@admin.register(FirmChangeRequest)
+class FirmChangeRequestAdmin(TransitionAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
+    """Requests to change a firm's identity: decided here through the same service as the
+    staff page (only case officers may decide)."""
+
+    list_display = ("firm", "kind", "status", "created_at", "requested_by", "decided_at", "decided_by")
+    list_filter = ("status", "kind")
+    search_fields = ("firm__legal_name", "firm__reference_number")
+    list_select_related = ("firm", "requested_by", "decided_by")
+    fields = (
+        "firm",
+        "kind",
+        "status",
+        "changes",
+        "reason",
+        "requested_by",
+        "created_at",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+    )
+
+    transition_id_kwarg = "request_id"
+    transitions = (
+        Transition(
+            "approve", _("Approve the change"), change_requests.firm_change_request_approve, ApprovalNoteForm
+        ),
+        Transition("refuse", _("Refuse the change"), change_requests.firm_change_request_refuse, ReasonForm),
+    )

@@ -10,6 +10,7 @@ from licensing.models.applications import (
 )
 from licensing.models.authorisations import Licence, Noc
 from licensing.models.calls import Call
+from licensing.models.change_requests import ChangeRequestKind, ChangeRequestStatus, FirmChangeRequest
 from licensing.models.documents import Document, DocumentType
 from licensing.models.firms import (
     Firm,
@@ -38,7 +39,10 @@ __all__ = [
     "Document",
     "DocumentType",
     "ForeignLicence",
+    "ChangeRequestKind",
+    "ChangeRequestStatus",
     "Firm",
+    "FirmChangeRequest",
     "FirmMembership",
     "FirmRole",
     "FirmStage",

@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -44,6 +46,31 @@ NOT_PERMITTED_TO_OPERATE = frozenset(
         FirmStage.EXPIRED,
     }
 )
+
+
+# End states: the firm's story is over, and its names are free for another firm to use.
+END_STAGES = frozenset({FirmStage.NOC_LAPSED, FirmStage.REFUSED, FirmStage.REVOKED, FirmStage.SURRENDERED})
+
+# The details the public register shows to identify a firm. Once the firm has submitted an
+# application they change only through a change request the regulator approves
+# (licensing.services.change_requests); before that, its principal edits them directly.
+IDENTITY_FIELDS = (
+    "legal_name",
+    "trading_names",
+    "lei",
+    "incorporation_country",
+    "incorporation_number",
+    "local_company_number",
+    "ntn",
+    "registered_address",
+)
+# How the firm is reached: its principal edits these at any time.
+CONTACT_FIELDS = ("website", "contact_email", "contact_phone")
+
+
+def name_key(name: str) -> str:
+    """A name as compared for uniqueness: case-insensitive, whitespace normalised."""
+    return " ".join(str(name or "").split()).casefold()
 
 
 def _stage_before_refusal(firm, *args, **kwargs):
@@ -100,6 +127,16 @@ class Firm(FSMModelMixin, models.Model):
         verbose_name = _("firm")
         verbose_name_plural = _("firms")
         ordering = ["legal_name"]
+        constraints = [
+            # Backstop of the service's check (licensing.services.firm_admin.name_problems):
+            # no two firms outside an end state share a legal name, whatever its case.
+            models.UniqueConstraint(
+                Lower("legal_name"),
+                condition=~Q(stage__in=sorted(END_STAGES)),
+                name="firm_legal_name_unique_while_active",
+                violation_error_message=_("Another firm on the register already has this legal name."),
+            )
+        ]
 
     def __str__(self):
         return self.legal_name
@@ -107,6 +144,14 @@ class Firm(FSMModelMixin, models.Model):
     @property
     def audit_firm(self):
         return self
+
+    @property
+    def identity_is_locked(self) -> bool:
+        """True from the firm's first submission on: its identity then changes only through
+        a change request the regulator approves."""
+        if self.reference_number or self.stage != FirmStage.APPLICANT:
+            return True
+        return self.applications.exclude(status="draft").exists()
 
     @property
     def may_operate(self) -> bool:

@@ -30,6 +30,7 @@ from licensing.models import (
     Application,
     ApplicationStatus,
     Firm,
+    FirmChangeRequest,
     FirmStage,
     FirmStageChange,
     KeyIndividual,
@@ -110,6 +111,13 @@ def with_entry_details(queryset):
         )
     )
     return queryset.select_related("aml_registration").prefetch_related(
+        Prefetch(
+            "change_requests",
+            queryset=FirmChangeRequest.objects.former_legal_names().only(
+                "id", "firm_id", "changes", "decided_at", "status", "kind"
+            ),
+            to_attr="public_former_names",
+        ),
         Prefetch(
             "stage_changes",
             queryset=FirmStageChange.objects.only(
@@ -497,6 +505,12 @@ def public_entry(firm, *, on=None) -> dict:
             "key_individuals": [
                 {"name": p.full_name, "role": p.role, "role_label": str(p.get_role_display())}
                 for p in sorted(people, key=lambda p: (p.role, p.full_name))
+            ],
+            # Names the firm was known by before an approved change, newest first.
+            "former_names": [
+                {"legal_name": c.changes["legal_name"][0], "until": c.decided_at}
+                for c in firm.public_former_names
+                if c.changes["legal_name"][0]
             ],
             "stage_history": [
                 {

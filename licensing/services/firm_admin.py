@@ -24,7 +24,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from licensing.models import Firm, FirmMembership, FirmRole, ForeignLicence, Invitation
-from licensing.permissions import EDIT, MANAGE_MEMBERS, can_for_firm
+from licensing.models.firms import CONTACT_FIELDS, END_STAGES, IDENTITY_FIELDS, name_key
+from licensing.permissions import EDIT, MANAGE_MEMBERS, MANAGE_PROFILE, can_for_firm
 from portal.accounts.language import language_for
 from portal.audit.chain import record
 from portal.branding import portal_name
@@ -49,6 +50,7 @@ REGISTRATION_FIELDS = (
     "contact_phone",
 )
 PROFILE_FIELDS = (*REGISTRATION_FIELDS, "local_company_number", "ntn")
+assert set(PROFILE_FIELDS) == set(IDENTITY_FIELDS) | set(CONTACT_FIELDS)
 
 
 def country_code_problem(value) -> str:
@@ -118,7 +120,9 @@ def _normalise_profile(values: dict) -> dict:
 def _validate_firm(firm: Firm) -> None:
     errors = {}
     try:
-        firm.full_clean(exclude=["stage"])  # protected: only transitions change it
+        # stage is protected (only transitions change it); the legal-name constraint is
+        # checked by name_problems() with a clearer message, and enforced by the database.
+        firm.full_clean(exclude=["stage"], validate_constraints=False)
     except ValidationError as exc:
         errors = {k: list(v) for k, v in exc.message_dict.items()}
     problem = country_code_problem(firm.incorporation_country)
@@ -127,6 +131,73 @@ def _validate_firm(firm: Firm) -> None:
     if errors:
         messages = [m for field_messages in errors.values() for m in field_messages]
         raise RuleBroken(" ".join(str(m) for m in messages), field_errors=errors)
+
+
+def name_problems(firm: Firm) -> dict:
+    """Field errors for names `firm` would share with another firm not in an end state.
+
+    A legal or trading name may be neither the legal name nor a trading name of any other
+    firm still on its way or on the register (case and spacing ignored): the public must be
+    able to tell firms apart. Firms in an end state (lapsed, refused, revoked, surrendered)
+    free their names."""
+    own = {name_key(firm.legal_name): "legal_name"}
+    for name in firm.trading_names or ():
+        own.setdefault(name_key(name), "trading_names")
+    own.pop("", None)
+    if not own:
+        return {}
+    errors: dict[str, list] = {}
+    others = Firm.objects.exclude(stage__in=sorted(END_STAGES)).values_list("legal_name", "trading_names")
+    if firm.pk:
+        others = others.exclude(pk=firm.pk)
+    taken = set()
+    for legal_name, trading_names in others.iterator(chunk_size=2000):
+        taken.add(name_key(legal_name))
+        taken.update(name_key(n) for n in trading_names or ())
+    for key, field in own.items():
+        if key in taken:
+            shown = (
+                firm.legal_name
+                if field == "legal_name"
+                else next(n for n in firm.trading_names if name_key(n) == key)
+            )
+            errors.setdefault(field, []).append(
+                _(
+                    "“%(name)s” is already the name of another firm on the register. Choose a name "
+                    "that tells your firm apart."
+                )
+                % {"name": shown}
+            )
+    return errors
+
+
+def _check_names(firm: Firm) -> None:
+    errors = name_problems(firm)
+    if errors:
+        raise RuleBroken(
+            " ".join(str(m) for messages in errors.values() for m in messages), field_errors=errors
+        )
+
+
+def editable_profile_fields(firm: Firm) -> tuple[str, ...]:
+    """What the firm's principal may change directly now: everything before the first
+    submission; afterwards the contact details only (identity needs a change request)."""
+    return CONTACT_FIELDS if firm.identity_is_locked else PROFILE_FIELDS
+
+
+def identity_locked_error(fields) -> RuleBroken:
+    names = [str(Firm._meta.get_field(f).verbose_name) for f in fields]
+    detail = _(
+        "Your firm has applied to the regulator, so these details change only through a change "
+        "request the regulator approves: %(fields)s. Ask for the change under “Request a change "
+        "to the firm's identity” (API: POST /api/v1/firm/change-requests/)."
+    ) % {"fields": ", ".join(names)}
+    return RuleBroken(
+        detail,
+        field_errors={
+            f: [_("Changes only through a change request the regulator approves.")] for f in fields
+        },
+    )
 
 
 # --- the firm -----------------------------------------------------------------------------
@@ -163,6 +234,7 @@ def firm_register(
     )
     firm = Firm(**values)
     _validate_firm(firm)
+    _check_names(firm)
     firm.save()
     FirmMembership.objects.create(firm=firm, user=actor, role=FirmRole.PRINCIPAL)
     _forget_role(actor, firm.pk)
@@ -178,12 +250,15 @@ def firm_register(
 
 @transaction.atomic
 def firm_update_profile(*, actor, firm_id: int, **changes) -> Firm:
-    """Change any of PROFILE_FIELDS; an unchanged profile writes nothing."""
+    """The principal changes any of PROFILE_FIELDS; an unchanged profile writes nothing.
+
+    From the firm's first submission on, the identity fields are refused (422, naming them):
+    they change only through `firm_change_request_create` and the regulator's approval."""
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"firm_update_profile() got unexpected fields: {', '.join(sorted(unknown))}")
     firm = lock(Firm.objects, firm_id)
-    _require(actor, firm, EDIT)
+    _require(actor, firm, MANAGE_PROFILE)
     values = _normalise_profile(changes)
     changed = {}
     for name, value in values.items():
@@ -193,7 +268,12 @@ def firm_update_profile(*, actor, firm_id: int, **changes) -> Firm:
             setattr(firm, name, value)
     if not changed:
         return firm
+    locked = [name for name in changed if name not in editable_profile_fields(firm)]
+    if locked:
+        raise identity_locked_error(locked)
     _validate_firm(firm)
+    if "legal_name" in changed or "trading_names" in changed:
+        _check_names(firm)
     firm.save(update_fields=[*changed, "updated_at"])
     record(actor=actor, action="firm.update_profile", obj=firm, details={"changed": changed})
     return firm

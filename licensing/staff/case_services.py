@@ -26,6 +26,7 @@ from licensing.models.applications import DecisionOutcome
 from licensing.models.authorisations import LicenceStatus, NocStatus
 from licensing.permissions import can_with_perm
 from licensing.services.common import require_reason
+from licensing.services.firm_admin import name_problems
 from licensing.services.firms import change_stage, firm_lift_suspension, firm_revoke, firm_suspend
 from licensing.staff.models import CaseNote, DecisionReversal, FirmMessage, MessageDirection
 from portal.audit.chain import record
@@ -224,6 +225,14 @@ def application_reverse_decision(
         raise RuleBroken(_("There is no decision on this case to reverse."))
     firm_transition = _firm_reversal(decision, app)
     check(app.firm, firm_transition, actor=actor)  # both checked before anything changes
+    if firm_transition == "reverse_refusal" and name_problems(app.firm):
+        # A refused firm's names were free for others; back on its way it may not share them.
+        raise RuleBroken(
+            _(
+                "Another firm on the register now uses this firm's legal or trading name: the refusal "
+                "cannot be reversed until one of the two firms changes it."
+            )
+        )
 
     app.decided_at = None
     take(

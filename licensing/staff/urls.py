@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("licensing.staff.urls_case")),
     path("", include("licensing.staff.urls_dashboard")),
     path("", include("licensing.staff.urls_agreements")),
+    path("", include("licensing.staff.urls_firm_changes")),
 ]

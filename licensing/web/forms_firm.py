@@ -11,6 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from licensing.models import Firm, FirmRole, ForeignLicence
+from licensing.models.firms import IDENTITY_FIELDS
 from licensing.services.firm_admin import PROFILE_FIELDS, REGISTRATION_FIELDS, country_code_problem
 from portal.countries import countries, is_country
 from portal.errors import DomainError
@@ -158,6 +159,50 @@ class FirmProfileForm(FirmRegistrationForm):
             "local_company_number": forms.TextInput(attrs={"class": "ltr-value"}),
             "ntn": forms.TextInput(attrs={"class": "input--short ltr-value"}),
         }
+
+
+class ProfileEditForm(FirmProfileForm):
+    """The profile as its principal may change it now: every field before the firm's first
+    submission; afterwards the identity fields are shown but disabled (they change through
+    an identity change request) and only the contact details are taken."""
+
+    def __init__(self, *args, editable=PROFILE_FIELDS, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editable = tuple(editable)
+        for name, field in self.fields.items():
+            if name not in self.editable:
+                field.disabled = True
+                field.required = False
+                field.help_text = _("Changes only through a change request the regulator approves.")
+
+    def service_kwargs(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.editable}
+
+
+class IdentityChangeForm(FirmProfileForm):
+    """A principal's proposal to change the firm's identity, with the reason for it."""
+
+    reason = forms.CharField(
+        label=_("Why the change"),
+        help_text=_("For example: the company changed its name on 1 March; the certificate is attached."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=5000,
+        error_messages={"required": _("Say why the firm's identity changes.")},
+    )
+
+    class Meta(FirmProfileForm.Meta):
+        fields = IDENTITY_FIELDS
+        error_messages = {
+            **FirmProfileForm.Meta.error_messages,
+            # The regulator checks uniqueness when it approves; an unchanged LEI is the firm's own.
+            "lei": {"unique": _("Another firm already uses this LEI.")},
+        }
+
+    def validate_unique(self):
+        """Uniqueness is the service's to check (the firm's own values are not a clash)."""
+
+    def service_kwargs(self) -> dict:
+        return {name: self.cleaned_data[name] for name in IDENTITY_FIELDS}
 
 
 class ForeignLicenceForm(forms.ModelForm):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from licensing.web.views import calls, firm
+from licensing.web.views import calls, firm, firm_changes
 
 urlpatterns = [
     path("dashboard/", firm.dashboard, name="dashboard"),
@@ -10,6 +10,13 @@ urlpatterns = [
     path("firm/switch/", firm.firm_switch, name="firm_switch"),
     path("firm/", firm.firm_profile, name="firm_profile"),
     path("firm/edit/", firm.firm_profile_edit, name="firm_profile_edit"),
+    path("firm/changes/", firm_changes.firm_change_requests, name="firm_change_requests"),
+    path("firm/changes/new/", firm_changes.firm_change_request_new, name="firm_change_request_new"),
+    path(
+        "firm/changes/<int:pk>/withdraw/",
+        firm_changes.firm_change_request_withdraw,
+        name="firm_change_request_withdraw",
+    ),
     path("firm/licences/add/", firm.firm_licence_add, name="firm_licence_add"),
     path("firm/licences/<int:pk>/remove/", firm.firm_licence_remove, name="firm_licence_remove"),
     path("firm/people/", firm.firm_people, name="firm_people"),

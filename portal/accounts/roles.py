@@ -32,6 +32,7 @@ _VIEW_ALL = [
     "licensing.view_noc",
     "licensing.view_licence",
     "licensing.view_firmstagechange",
+    "licensing.view_firmchangerequest",
     "licensing.view_activity",
     "aml.view_amlregistration",
     "audit.view_auditevent",

@@ -13,6 +13,7 @@ from licensing.models import (
     Document,
     DocumentType,
     Firm,
+    FirmChangeRequest,
     ForeignLicence,
     InformationRequest,
     KeyIndividual,
@@ -343,3 +344,53 @@ class ForeignLicenceSerializer(serializers.ModelSerializer):
         model = ForeignLicence
         fields = ["id", "regulator", "jurisdiction", "licence_number", "activity"]
         read_only_fields = ["id"]
+
+
+class ActivitySerializer(serializers.Serializer):
+    """One step on the firm's record, as the firm's activity page shows it: only actions
+    declared visible to the firm (portal.audit.visibility); no reasons, no staff names."""
+
+    seq = serializers.IntegerField(help_text="The event's place in the audit trail.")
+    created_at = serializers.DateTimeField()
+    action = serializers.CharField(help_text="The action's code, e.g. `application.submit`.")
+    action_label = serializers.CharField(help_text="The action in plain words.")
+    who = serializers.CharField(help_text="A person of the firm, “The regulator” or “The system”.")
+    object_repr = serializers.CharField(help_text="What the action was on.")
+    application = serializers.IntegerField(source="application_id", allow_null=True)
+    from_state = serializers.CharField(allow_blank=True)
+    to_state = serializers.CharField(allow_blank=True)
+    from_label = serializers.CharField(allow_blank=True)
+    to_label = serializers.CharField(allow_blank=True)
+
+
+class FirmChangeRequestSerializer(serializers.ModelSerializer):
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    changes = serializers.DictField(
+        child=serializers.ListField(),
+        help_text="Each field to change: [value before, value proposed] (when approved: as applied).",
+    )
+
+    class Meta:
+        model = FirmChangeRequest
+        fields = [
+            "id",
+            "firm",
+            "kind",
+            "status",
+            "status_label",
+            "changes",
+            "reason",
+            "created_at",
+            "decided_at",
+            "decision_reason",
+        ]
+        read_only_fields = fields
+
+
+class FirmChangeRequestCreateSerializer(serializers.Serializer):
+    changes = serializers.DictField(
+        help_text="The identity details to change and their new values, as on the profile: "
+        "`legal_name`, `trading_names` (a list), `lei`, `incorporation_country`, "
+        "`incorporation_number`, `local_company_number`, `ntn`, `registered_address`."
+    )
+    reason = serializers.CharField(max_length=5000, help_text="Why the firm's identity changes.")

@@ -90,6 +90,11 @@ class BannerSerializer(serializers.Serializer):
     text = serializers.CharField()
 
 
+class FormerNameSerializer(serializers.Serializer):
+    legal_name = serializers.CharField()
+    until = serializers.DateTimeField(help_text="When the regulator approved the change of name.")
+
+
 class RegisterEntrySerializer(RegisterFirmSummarySerializer):
     incorporation_country = serializers.CharField(help_text="ISO 3166 two-letter code.")
     incorporation_country_name = serializers.CharField(
@@ -100,6 +105,7 @@ class RegisterEntrySerializer(RegisterFirmSummarySerializer):
     noc = DocumentRefSerializer(allow_null=True)
     licence = DocumentRefSerializer(allow_null=True)
     key_individuals = KeyIndividualPublicSerializer(many=True)
+    former_names = FormerNameSerializer(many=True, help_text="Earlier legal names, newest first.")
     stage_history = StageChangeSerializer(many=True)
     enforcement_actions = EnforcementActionSerializer(many=True)
     banner = BannerSerializer(

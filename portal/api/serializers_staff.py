@@ -167,6 +167,12 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=20000)
 
 
+class ChangeApprovalSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, help_text="A note the firm reads (optional)."
+    )
+
+
 class OptionalReasonSerializer(ExpectedStatusSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=20000)
 

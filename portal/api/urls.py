@@ -20,11 +20,20 @@ router.register(
 router.register(
     "firm/foreign-licences", views_firm.FirmForeignLicenceViewSet, basename="api-firm-foreign-licence"
 )
+router.register(
+    "firm/change-requests", views_firm.FirmChangeRequestViewSet, basename="api-firm-change-request"
+)
+router.register("firm/activity", views_firm.FirmActivityViewSet, basename="api-firm-activity")
 router.register("firm/deadlines", views_firm.FirmDeadlineViewSet, basename="api-firm-deadline")
 router.register("firm/notifications", views_firm.FirmNotificationViewSet, basename="api-firm-notification")
 router.register("queues", views_staff.QueueViewSet, basename="api-staff-queue")
 router.register("applications", views_staff.CaseViewSet, basename="api-staff-case")
 router.register("firms", views_staff.FirmSupervisionViewSet, basename="api-staff-firm")
+router.register(
+    "firm-change-requests",
+    views_staff.FirmChangeRequestStaffViewSet,
+    basename="api-staff-firm-change-request",
+)
 router.register(
     "aml-registrations", views_staff.AmlRegistrationViewSet, basename="api-staff-aml-registration"
 )

@@ -21,17 +21,21 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from licensing import activity as firm_activity
 from licensing.models import (
     Activity,
     Application,
     BeneficialOwner,
     Document,
+    Firm,
+    FirmChangeRequest,
     ForeignLicence,
     InformationRequest,
     KeyIndividual,
 )
 from licensing.models.applications import InformationRequestStatus
-from licensing.permissions import SUBMIT, WITHDRAW
+from licensing.models.firms import IDENTITY_FIELDS
+from licensing.permissions import MANAGE_PROFILE, SUBMIT, WITHDRAW
 from licensing.sections import (
     DOCUMENTS,
     KEY_INDIVIDUALS,
@@ -40,7 +44,7 @@ from licensing.sections import (
     get_section,
     sections_for,
 )
-from licensing.services import firm_admin
+from licensing.services import change_requests, firm_admin
 from licensing.services.application_people import (
     application_services_save,
     beneficial_owner_remove,
@@ -57,8 +61,9 @@ from licensing.services.applications import (
     information_request_answer,
 )
 from licensing.services.documents import document_upload, documents_section_complete
-from licensing.web.forms_firm import ForeignLicenceForm
+from licensing.web.forms_firm import ForeignLicenceForm, IdentityChangeForm
 from licensing.web.forms_people import BeneficialOwnerForm, KeyIndividualForm
+from portal.audit.models import AuditEvent
 from portal.deadlines.models import Audience, Deadline
 from portal.errors import RuleBroken, TransitionNotPossible
 from portal.notifications.models import Notification
@@ -67,6 +72,7 @@ from .action_permissions import ActionPermission
 from .base import FirmViewSet
 from .parsers import StrictJSONParser
 from .serializers_firm import (
+    ActivitySerializer,
     AnswerSerializer,
     ApplicationCreateSerializer,
     ApplicationSerializer,
@@ -75,6 +81,8 @@ from .serializers_firm import (
     DeadlineSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
+    FirmChangeRequestCreateSerializer,
+    FirmChangeRequestSerializer,
     FirmProfileSerializer,
     ForeignLicenceSerializer,
     InformationRequestSerializer,
@@ -92,9 +100,22 @@ TAG = "firm"
 
 @extend_schema_view(
     retrieve=extend_schema(summary="The firm's profile", tags=[TAG]),
-    partial_update=extend_schema(summary="Change the firm's profile", tags=[TAG]),
+    partial_update=extend_schema(
+        summary="Change the firm's profile",
+        description="Principals only (403 otherwise). Once the firm has submitted an application, "
+        "identity fields (legal name, trading names, LEI, country and company numbers, NTN, "
+        "registered address) are refused with 422 naming them: ask for the change with "
+        "POST /api/v1/firm/change-requests/. Contact details stay editable.",
+        tags=[TAG],
+    ),
 )
 class FirmProfileViewSet(FirmViewSet):
+    """The firm's profile. Only a principal changes it; from the firm's first submission on,
+    the identity fields are refused (422 naming them): they change through
+    /api/v1/firm/change-requests/."""
+
+    permission_classes = [*FirmViewSet.permission_classes, ActionPermission]
+    action_capabilities = {"partial_update": MANAGE_PROFILE}
     serializer_class = FirmProfileSerializer
     pagination_class = None
 
@@ -660,3 +681,95 @@ class FirmNotificationViewSet(mixins.ListModelMixin, FirmViewSet):
         return Notification.objects.filter(
             user=self.request.user, reminder__deadline__firm=self.request.firm
         ).order_by("-created_at", "-pk")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The firm's activity: who did what on its record, newest first",
+        description="The firm's activity page as data: only the actions declared visible to the "
+        "firm; the regulator's internal steps (notes, recommendations, assignments, screening) "
+        "are never listed.",
+        tags=[TAG],
+    )
+)
+class FirmActivityViewSet(mixins.ListModelMixin, FirmViewSet):
+    serializer_class = ActivitySerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AuditEvent.objects.none()
+        return firm_activity.firm_activity(self.request.firm)
+
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        firm_activity.describe_for_firm(page, request.firm)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The firm's requests to change its identity", tags=[TAG]),
+    retrieve=extend_schema(summary="One identity change request", tags=[TAG]),
+    create=extend_schema(
+        summary="Ask the regulator to change the firm's identity",
+        description="Principals only. Checked as the web form checks it (400), then by the service "
+        "(422: nothing would change, a name another firm uses, a request already pending). The "
+        "register changes once a case officer approves.",
+        request=FirmChangeRequestCreateSerializer,
+        responses={201: FirmChangeRequestSerializer},
+        tags=[TAG],
+    ),
+)
+class FirmChangeRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, FirmViewSet):
+    permission_classes = [*FirmViewSet.permission_classes, ActionPermission]
+    action_capabilities = {"create": MANAGE_PROFILE, "withdraw": MANAGE_PROFILE}
+    serializer_class = FirmChangeRequestSerializer
+    parser_classes = [JSONParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return FirmChangeRequest.objects.none()
+        return FirmChangeRequest.objects.filter(firm=self.request.firm).order_by("-created_at", "-pk")
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), pk=_row_id(self.kwargs["pk"]))
+
+    def create(self, request):
+        body = FirmChangeRequestCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        changes = body.validated_data["changes"]
+        unknown = sorted(set(changes) - set(IDENTITY_FIELDS))
+        if unknown:
+            raise ValidationError({name: [_("Not part of the firm's identity.")] for name in unknown})
+        firm = Firm.objects.get(pk=request.firm.pk)
+        form = IdentityChangeForm(
+            data=_form_data(
+                IdentityChangeForm,
+                {**changes, "reason": body.validated_data["reason"]},
+                current=_identity_values(firm),
+            ),
+            instance=firm,
+        )
+        if not form.is_valid():
+            raise ValidationError(_form_errors(form))
+        created = change_requests.firm_change_request_create(
+            actor=request.user,
+            firm_id=request.firm.pk,
+            changes={name: form.cleaned_data[name] for name in changes},
+            reason=form.cleaned_data["reason"],
+        )
+        return Response(FirmChangeRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Withdraw a pending identity change request", request=None, tags=[TAG])
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        row = self.get_object()
+        change_requests.firm_change_request_withdraw(
+            actor=request.user, firm_id=request.firm.pk, request_id=row.pk
+        )
+        return Response(FirmChangeRequestSerializer(self.get_queryset().get(pk=row.pk)).data)
+
+
+def _identity_values(firm) -> dict:
+    values = _form_values(firm, [f for f in IDENTITY_FIELDS if f != "trading_names"])
+    values["trading_names"] = "\n".join(firm.trading_names or [])
+    return values

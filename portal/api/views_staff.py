@@ -5,6 +5,7 @@ permission, four-eyes and state rules apply, and a stale action answers 409)."""
 from django.db.models import Prefetch
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
@@ -12,8 +13,10 @@ from rest_framework.response import Response
 
 from aml.models import AmlRegistration
 from aml.services import aml_registration_register, aml_registration_return
-from licensing.models import Activity, Application, Decision, Firm, Recommendation
+from licensing.models import Activity, Application, Decision, Firm, FirmChangeRequest, Recommendation
 from licensing.models.applications import DecisionOutcome
+from licensing.models.change_requests import DECIDE_CHANGE_PERMISSION
+from licensing.services import change_requests
 from licensing.services.applications import (
     application_decide,
     application_recommend,
@@ -26,12 +29,14 @@ from portal.accounts.reauth import require_recent_authentication_api
 
 from .action_permissions import ActionPermission
 from .base import Pagination, StaffViewSet
+from .serializers_firm import FirmChangeRequestSerializer
 from .serializers_staff import (
     AmlRegisterSerializer,
     AmlRegistrationSerializer,
     ApproveSerializer,
     CaseDetailSerializer,
     CaseRowSerializer,
+    ChangeApprovalSerializer,
     DecideSerializer,
     ExpectedStatusSerializer,
     FirmBriefSerializer,
@@ -314,3 +319,42 @@ class AmlRegistrationViewSet(StaffViewSet):
             expected_status=_expected(body),
         )
         return Response(AmlRegistrationSerializer(AmlRegistration.objects.get(pk=registration.pk)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Firms' identity change requests, newest first", tags=[TAG]),
+    retrieve=extend_schema(summary="One identity change request", tags=[TAG]),
+)
+class FirmChangeRequestStaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffViewSet):
+    """Case officers approve or refuse a firm's request to change its identity on the register."""
+
+    permission_classes = [*StaffViewSet.permission_classes, ActionPermission]
+    action_perms = {name: [DECIDE_CHANGE_PERMISSION] for name in ("approve", "refuse")}
+    serializer_class = FirmChangeRequestSerializer
+
+    def get_queryset(self):
+        return FirmChangeRequest.objects.order_by("-created_at", "-pk")
+
+    @extend_schema(
+        summary="Approve: the firm's identity changes now", request=ChangeApprovalSerializer, tags=[TAG]
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        row = self.get_object()
+        body = ChangeApprovalSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        change_requests.firm_change_request_approve(
+            actor=request.user, request_id=row.pk, reason=body.validated_data.get("reason", "")
+        )
+        return Response(FirmChangeRequestSerializer(FirmChangeRequest.objects.get(pk=row.pk)).data)
+
+    @extend_schema(summary="Refuse, with the reason the firm reads", request=ReasonSerializer, tags=[TAG])
+    @action(detail=True, methods=["post"])
+    def refuse(self, request, pk=None):
+        row = self.get_object()
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        change_requests.firm_change_request_refuse(
+            actor=request.user, request_id=row.pk, reason=body.validated_data["reason"]
+        )
+        return Response(FirmChangeRequestSerializer(FirmChangeRequest.objects.get(pk=row.pk)).data)

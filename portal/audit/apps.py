@@ -10,6 +10,9 @@ class AuditConfig(AppConfig):
     def ready(self):
         checks.register(checkpoint_key_check, checks.Tags.security, deploy=True)
         checks.register(previous_checkpoint_keys_check, checks.Tags.security)
+        from portal.audit.actions import declare_kernel_actions
+
+        declare_kernel_actions()
 
 
 def checkpoint_key_check(app_configs, **kwargs):

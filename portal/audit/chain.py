@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from portal.audit.context import current_ip
 from portal.audit.models import GENESIS_HASH, AuditEvent
+from portal.audit.visibility import warn_if_undeclared
 
 # Any fixed number: the key of the PostgreSQL advisory lock that serialises appends.
 _CHAIN_LOCK_KEY = 7_431_201_559
@@ -67,6 +68,7 @@ def record(
     Call it after the caller has locked every row it will change: the chain lock is held
     until the transaction ends, so taking row locks after it invites deadlocks.
     """
+    warn_if_undeclared(action)
     if firm is None and obj is not None:
         firm = getattr(obj, "audit_firm", None)
     with transaction.atomic():

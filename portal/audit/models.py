@@ -23,6 +23,16 @@ class AuditEventQuerySet(models.QuerySet):
     def with_people(self):
         return self.select_related("actor", "firm")
 
+    def firm_visible(self):
+        """Only the actions declared for the firm or the public (portal.audit.visibility)."""
+        from portal.audit.visibility import firm_visible_actions
+
+        return self.filter(action__in=sorted(firm_visible_actions()))
+
+    def visible_to_firm(self, firm):
+        """What `firm`'s people may see of its record: its events with firm-visible actions."""
+        return self.for_firm(firm).firm_visible()
+
 
 class AuditEvent(models.Model):
     seq = models.PositiveBigIntegerField(_("sequence"), unique=True, editable=False)

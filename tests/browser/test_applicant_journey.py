@@ -918,11 +918,13 @@ def test_every_other_applicant_page_passes_axe(page, axe, officer, approver, tmp
         assert response.status == (404 if "broken" in label else 200), path
         axe(page, label)
 
-    # Two error states: a profile without a legal name, a wrong current password.
+    # Two error states: a profile with a malformed e-mail address (the firm has applied, so its
+    # legal name is shown but changes only by request), a wrong current password.
     page.goto("/firm/edit/")
-    page.get_by_label("Legal name").fill("")
+    expect(page.get_by_label("Legal name")).to_be_disabled()
+    page.get_by_label("Contact email").fill("not-an-address")
     page.get_by_role("button", name="Save the profile").click()
-    expect(page.locator(".error-summary")).to_contain_text("Enter the firm's legal name.")
+    expect(page.locator(".error-summary")).to_contain_text("Enter a valid email address.")
     axe(page, "firm profile edit with an error")
     page.goto("/accounts/password/change/")
     page.get_by_label("Current password").fill("not-my-password")

@@ -52,6 +52,7 @@ from licensing.services.applications import (
     application_save_section,
     application_withdraw,
 )
+from licensing.services.change_requests import firm_change_request_create
 from licensing.services.firms import firm_lapse_noc, firm_suspend
 from licensing.validators import lei_check_digits
 from portal.accounts.models import User
@@ -562,6 +563,13 @@ class Command(BaseCommand):
 
     def _story_submitted(self, spec, firm, people):
         self._drive(firm, people, ApplicationStatus.SUBMITTED)
+        # Its office moved: an identity change for a case officer to decide (/staff/firm-changes/).
+        firm_change_request_create(
+            actor=people[FirmRole.PRINCIPAL],
+            firm_id=firm.pk,
+            changes={"registered_address": f"{spec.serial} Jinnah Avenue, Blue Area, {spec.city}"},
+            reason="The registered office moved; the new lease and the filing with the SECP are on file.",
+        )
 
     def _story_under_review(self, spec, firm, people):
         self._drive(firm, people, ApplicationStatus.UNDER_REVIEW, officer=self.officer2)

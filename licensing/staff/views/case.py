@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from aml.models import AmlRegistration
+from licensing.activity import STATE_LABELS
 from licensing.models import (
     ApplicationKind,
     Decision,
@@ -47,8 +47,8 @@ from licensing.staff.models import CaseNote, CaseView, FirmMessage
 from licensing.staff.services import case_viewed, may_manage_assignments
 from licensing.web.views.application import add_domain_errors
 from licensing.web.views.documents import document_rows
-from licensing.web.views.firm import ACTION_LABELS, STATE_LABELS
 from portal.audit.models import AuditEvent
+from portal.audit.visibility import declared_label
 from portal.deadlines.models import Deadline
 from portal.errors import DomainError
 
@@ -105,28 +105,11 @@ def get_case(pk) -> Application:
     return get_object_or_404(case_queryset(), pk=pk)
 
 
-# The timeline's action codes that the firm's activity page does not name, in plain words.
-CASE_ACTION_LABELS = {
-    "key_individual.create": gettext_lazy("added a key individual"),
-    "key_individual.update": gettext_lazy("changed a key individual"),
-    "key_individual.remove": gettext_lazy("removed a key individual"),
-    "beneficial_owner.create": gettext_lazy("added a beneficial owner"),
-    "beneficial_owner.update": gettext_lazy("changed a beneficial owner"),
-    "beneficial_owner.remove": gettext_lazy("removed a beneficial owner"),
-    "document.upload": gettext_lazy("uploaded a document"),
-    "case_note.add": gettext_lazy("added an internal note"),
-    "firm_message.send": gettext_lazy("sent a message to the firm"),
-    "information_request.extend": gettext_lazy("extended the time to answer an information request"),
-    "certificate.issue": gettext_lazy("issued a certificate"),
-    "deadline.missed": gettext_lazy("recorded a missed deadline"),
-    "agreement.record": gettext_lazy("recorded an agreement"),
-}
-
-
 def event_label(action: str) -> str:
     """The action in plain words, in the reader's language ("Started reviewing an
-    application"); an unknown code tidied up ("Application: start review")."""
-    label = CASE_ACTION_LABELS.get(action) or ACTION_LABELS.get(action)
+    application"), as declared in portal.audit.visibility; an unknown code tidied up
+    ("Application: start review")."""
+    label = declared_label(action)
     if label is not None:
         return capfirst(str(label))
     thing, _dot, verb = action.partition(".")

@@ -119,6 +119,7 @@ def applicant_status(app) -> tuple[str, str]:
 def timeline_for(app) -> list[TimelineEntry]:
     events = (
         AuditEvent.objects.for_object(app)
+        .firm_visible()
         .filter(action__in=TIMELINE_ACTIONS)
         .select_related("actor")
         .order_by("seq")

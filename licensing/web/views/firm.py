@@ -14,35 +14,32 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from aml.models import AmlStatus
+from licensing import activity
 from licensing.models import (
     ApplicationStatus,
     Call,
     Firm,
     FirmMembership,
     FirmRole,
-    FirmStage,
     ForeignLicence,
     Invitation,
 )
 from licensing.models.applications import REQUIRED_SECTIONS
-from licensing.permissions import EDIT, MANAGE_MEMBERS, can_for_firm
+from licensing.permissions import EDIT, MANAGE_MEMBERS, MANAGE_PROFILE, can_for_firm
 from licensing.services import firm_admin
 from licensing.web import firm_context
 from licensing.web.firm_context import current_membership, require_membership
 from licensing.web.forms_firm import (
-    FirmProfileForm,
     FirmRegistrationForm,
     ForeignLicenceForm,
     InvitationForm,
+    ProfileEditForm,
     RemoveMemberForm,
     RoleForm,
     add_domain_error,
 )
-from portal.audit.models import AuditEvent
 from portal.errors import DomainError
 
 # Applications that no longer count as "the firm's application under this call".
@@ -53,61 +50,6 @@ CLOSED_APPLICATION_STATUSES = {
 }
 
 ACTIVITY_PAGE_SIZE = 50
-
-# The audit trail's action codes, in plain words (unknown codes are shown tidied up).
-ACTION_LABELS = {
-    "firm.register": gettext_lazy("registered the firm"),
-    "firm.create": gettext_lazy("created the firm"),
-    "firm.update_profile": gettext_lazy("changed the firm's profile"),
-    "firm.grant_noc": gettext_lazy("granted a NOC to the firm"),
-    "firm.register_aml": gettext_lazy("confirmed the firm's AML registration"),
-    "firm.grant_licence": gettext_lazy("granted a licence to the firm"),
-    "firm.refuse": gettext_lazy("refused the firm"),
-    "firm.lapse_noc": gettext_lazy("recorded that the firm's NOC lapsed"),
-    "firm.suspend": gettext_lazy("suspended the firm"),
-    "firm.lift_suspension": gettext_lazy("lifted the firm's suspension"),
-    "firm.revoke": gettext_lazy("revoked the firm's licence"),
-    "firm.surrender": gettext_lazy("surrendered the firm's licence"),
-    "firm.expire_licence": gettext_lazy("recorded that the firm's licence expired"),
-    "foreign_licence.add": gettext_lazy("added a licence held elsewhere"),
-    "foreign_licence.remove": gettext_lazy("removed a licence held elsewhere"),
-    "invitation.create": gettext_lazy("invited a person"),
-    "invitation.revoke": gettext_lazy("revoked an invitation"),
-    "invitation.accept": gettext_lazy("accepted an invitation"),
-    "membership.change_role": gettext_lazy("changed a person's role"),
-    "membership.remove": gettext_lazy("removed a person from the firm"),
-    "firmmembership.create": gettext_lazy("added a person to the firm"),
-    "application.create": gettext_lazy("started an application"),
-    "application.save_section": gettext_lazy("saved a section of an application"),
-    "application.submit": gettext_lazy("submitted an application"),
-    "application.start_review": gettext_lazy("started reviewing an application"),
-    "application.request_information": gettext_lazy("asked for more information"),
-    "application.answer_information_request": gettext_lazy("answered an information request"),
-    "application.recommend": gettext_lazy("completed the review of an application"),
-    "application.approve": gettext_lazy("approved an application"),
-    "application.refuse": gettext_lazy("refused an application"),
-    "application.send_back": gettext_lazy("returned an application for further review"),
-    "application.withdraw": gettext_lazy("withdrew an application"),
-    "application.lapse": gettext_lazy("recorded that an application lapsed"),
-    "amlregistration.submit": gettext_lazy("filed the AML registration"),
-    "amlregistration.register": gettext_lazy("confirmed the AML registration"),
-    "amlregistration.return_for_remedy": gettext_lazy("returned the AML registration for remedial action"),
-}
-
-# State codes of every machine (and the firm roles), in plain words.
-STATE_LABELS = {
-    **dict(AmlStatus.choices),
-    **dict(FirmRole.choices),
-    **dict(FirmStage.choices),
-    **dict(ApplicationStatus.choices),
-}
-
-
-def _action_label(code: str) -> str:
-    label = ACTION_LABELS.get(code)
-    if label is not None:
-        return str(label)
-    return code.replace(".", ": ").replace("_", " ")
 
 
 def _application_link(pk) -> str:
@@ -217,6 +159,7 @@ def firm_profile(request):
     membership = require_membership(request)
     firm = membership.firm
     can_edit, why_not = can_for_firm(request.user, firm, EDIT)
+    can_edit_profile, why_not_profile = can_for_firm(request.user, firm, MANAGE_PROFILE)
     return render(
         request,
         "applicant/firm/profile.html",
@@ -225,6 +168,9 @@ def firm_profile(request):
             "licences": ForeignLicence.objects.filter(firm=firm),
             "can_edit": can_edit,
             "why_not": why_not,
+            "can_edit_profile": can_edit_profile,
+            "why_not_profile": why_not_profile,
+            "identity_locked": firm.identity_is_locked,
             "not_permitted": not firm.may_operate,
         },
     )
@@ -234,13 +180,15 @@ def firm_profile(request):
 @require_http_methods(["GET", "POST"])
 def firm_profile_edit(request):
     membership = require_membership(request)
-    can_edit, why_not = can_for_firm(request.user, membership.firm, EDIT)
+    can_edit, why_not = can_for_firm(request.user, membership.firm, MANAGE_PROFILE)
     if not can_edit:
         messages.error(request, why_not)
         return redirect("firm_profile")
     # A fresh copy: a form that fails must not change the firm the rest of the page shows.
     instance = Firm.objects.get(pk=membership.firm_id)
-    form = FirmProfileForm(request.POST or None, instance=instance)
+    form = ProfileEditForm(
+        request.POST or None, instance=instance, editable=firm_admin.editable_profile_fields(instance)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             firm_admin.firm_update_profile(
@@ -251,7 +199,11 @@ def firm_profile_edit(request):
         else:
             messages.success(request, _("The firm's profile is saved."))
             return redirect("firm_profile")
-    return render(request, "applicant/firm/profile_edit.html", {"form": form, "firm": membership.firm})
+    return render(
+        request,
+        "applicant/firm/profile_edit.html",
+        {"form": form, "firm": membership.firm, "identity_locked": membership.firm.identity_is_locked},
+    )
 
 
 @login_required
@@ -488,25 +440,12 @@ def invitation_accept(request, token):
 
 @login_required
 def firm_activity(request):
-    """Who did what on the firm's record, newest first. People of the firm are named;
-    regulator staff appear as "the regulator", and staff reasons stay internal."""
+    """Who did what on the firm's record, newest first: only the actions declared visible to
+    the firm (licensing.activity). People of the firm are named; regulator staff appear as
+    "the regulator", and staff reasons stay internal."""
     membership = require_membership(request)
     firm = membership.firm
-    page = Paginator(
-        AuditEvent.objects.for_firm(firm).with_people().order_by("-seq"), ACTIVITY_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    people = set(FirmMembership.objects.filter(firm=firm).values_list("user_id", flat=True))
-    for event in page.object_list:
-        event.action_label = _action_label(event.action)
-        event.from_label = STATE_LABELS.get(event.from_state, event.from_state)
-        event.to_label = STATE_LABELS.get(event.to_state, event.to_state)
-        if event.actor_id is None:
-            event.who = _("The system")
-        elif event.actor_id in people:
-            event.who = event.actor.get_full_name() if event.actor else event.actor_label
-        else:
-            event.who = _("The regulator")
-        event.link = (
-            _application_link(event.object_id) if event.object_type == "licensing.application" else ""
-        )
+    page = Paginator(activity.firm_activity(firm), ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
+    for event in activity.describe_for_firm(page.object_list, firm):
+        event.link = _application_link(event.application_id) if event.application_id else ""
     return render(request, "applicant/firm/activity.html", {"firm": firm, "page": page})

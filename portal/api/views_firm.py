@@ -723,7 +723,7 @@ class FirmChangeRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     permission_classes = [*FirmViewSet.permission_classes, ActionPermission]
     action_capabilities = {"create": MANAGE_PROFILE, "withdraw": MANAGE_PROFILE}
     serializer_class = FirmChangeRequestSerializer
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

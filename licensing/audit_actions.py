@@ -27,6 +27,7 @@ def declare_licensing_actions() -> None:
             "firm.lift_suspension": _("lifted the firm's suspension"),
             "firm.revoke": _("revoked the firm's licence"),
             "firm.surrender": _("surrendered the firm's licence"),
+            "firm.expire_licence": _("recorded that the firm's licence expired"),
             "firm.reverse_noc": _("reversed the decision to grant the firm a NOC"),
             "firm.reverse_licence": _("reversed the decision to grant the firm a licence"),
             "firm.reverse_refusal": _("reversed the refusal of the firm"),

@@ -21,6 +21,16 @@ def declare_kernel_actions() -> None:
         },
         declared_by=KERNEL,
     )
+    # Staff access (portal.accounts.services): roles, passwords and second factors.
+    declare_many(
+        Visibility.INTERNAL,
+        {
+            "user.roles_change": None,
+            "user.password_set": None,
+            "user.mfa_reset": None,
+        },
+        declared_by=KERNEL,
+    )
     # The firm's own API tokens (portal.api): its people created or revoked them.
     declare_many(
         Visibility.FIRM,

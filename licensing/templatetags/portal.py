@@ -59,3 +59,14 @@ def activity_name(activity) -> str:
     if isinstance(activity, dict):
         return Activity.label(activity.get("code", ""), activity.get("name", ""))
     return str(activity)
+
+
+@register.simple_tag(takes_context=True)
+def idle_seconds(context) -> str:
+    """Seconds before a staff session ends for want of a request ("" when it has no idle
+    limit): read by static/js/session.js to warn before the timeout."""
+    from portal.accounts.sessions import idle_seconds_left
+
+    request = context.get("request")
+    left = idle_seconds_left(request) if request is not None else None
+    return "" if left is None else str(left)

@@ -284,7 +284,7 @@ def test_profile_edit_error_keeps_input_and_does_not_change_the_firm_bar(client,
     assert "ntn" in response.context["form"].errors
     html = response.content.decode()
     assert 'value="Typed New Name"' in html
-    assert "<strong>Owner Exchange Ltd</strong>" in html  # the firm bar shows the saved name
+    assert "<strong><bdi>Owner Exchange Ltd</bdi></strong>" in html  # the firm bar shows the saved name
     firm.refresh_from_db()
     assert firm.legal_name == "Owner Exchange Ltd"
 

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "portal.accounts.language.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "portal.accounts.return_to.ReturnToPageMiddleware",  # sign-in returns to a page, not a POST-only URL
     "portal.accounts.sessions.StaffSessionPolicyMiddleware",
     "portal.accounts.mfa.StaffMfaRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -5,6 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from portal.accounts.sessions import keep_alive
 from portal.health import healthz
 
 admin.site.site_header = _("Licensing and AML registry — administration")
@@ -25,6 +26,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
+    path("session/keep-alive/", keep_alive, name="session_keep_alive"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/screening/", include("aml.urls_alerts")),

@@ -102,6 +102,7 @@ MESSAGE = (200, 302, 403)
 # admin.site.admin_view); an exact name wins over a pattern.
 ACCESS: dict[str, Rule] = {
     "healthz": public(),
+    "session_keep_alive": signed_in(method="post", ok=(204,)),
     "favicon": public(ok=(301,)),
     "home": public(),
     "set_language": public(method="post", ok=(302,)),

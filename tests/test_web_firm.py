@@ -218,10 +218,10 @@ def test_a_person_in_two_firms_sees_both_and_switches(client, firm, principal):
     response = client.post(reverse("firm_switch"), {"firm": second.pk})
     assert response.status_code == 302
     assert response["Location"] == reverse("dashboard")
-    assert "<h1>Second Exchange Ltd</h1>" in client.get(reverse("dashboard")).content.decode()
+    assert "<h1><bdi>Second Exchange Ltd</bdi></h1>" in client.get(reverse("dashboard")).content.decode()
 
     client.post(reverse("firm_switch"), {"firm": firm.pk})
-    assert "<h1>Owner Exchange Ltd</h1>" in client.get(reverse("dashboard")).content.decode()
+    assert "<h1><bdi>Owner Exchange Ltd</bdi></h1>" in client.get(reverse("dashboard")).content.decode()
 
 
 def test_cannot_switch_to_a_firm_one_is_not_in(client, principal, other_firm):
@@ -236,7 +236,7 @@ def test_a_member_can_register_a_second_firm_and_acts_for_it(client, principal):
     response = client.post(reverse("firm_register"), firm_data(lei=""))
     assert response.status_code == 302
     html = client.get(reverse("dashboard")).content.decode()
-    assert "<h1>Indus Digital Exchange Ltd</h1>" in html
+    assert "<h1><bdi>Indus Digital Exchange Ltd</bdi></h1>" in html
     assert principal.memberships.filter(is_active=True).count() == 2
 
 
@@ -286,7 +286,7 @@ def test_profile_edit_error_keeps_input_and_does_not_change_the_firm_bar(client,
     assert "ntn" in response.context["form"].errors
     html = response.content.decode()
     assert 'value="Typed New Name"' in html
-    assert "<strong>Owner Exchange Ltd</strong>" in html  # the firm bar shows the saved name
+    assert "<strong><bdi>Owner Exchange Ltd</bdi></strong>" in html  # the firm bar shows the saved name
     firm.refresh_from_db()
     assert firm.legal_name == "Owner Exchange Ltd"
 
@@ -380,7 +380,7 @@ def test_principal_invites_and_the_invitee_signs_up_and_accepts(
     assert membership.role == FirmRole.SUBMITTER and membership.is_active
     invitation.refresh_from_db()
     assert invitation.accepted_by_id == membership.user_id
-    assert "<h1>Owner Exchange Ltd</h1>" in invitee.get(reverse("dashboard")).content.decode()
+    assert "<h1><bdi>Owner Exchange Ltd</bdi></h1>" in invitee.get(reverse("dashboard")).content.decode()
 
     # The link cannot be used again by anyone else.
     assert "already been used" in invitee.get(path).content.decode()

@@ -8,9 +8,9 @@ from licensing.models import Activity, Counter, Licence, Noc
 
 @admin.register(Activity)
 class ActivityAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "aml_registrable", "is_active")
+    list_display = ("name", "name_ur", "code", "aml_registrable", "is_active")
     list_filter = ("aml_registrable", "is_active")
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "name_ur")
 
 
 @admin.register(Counter)

@@ -1,8 +1,9 @@
 """Reference data administrators keep, and the counters behind numbered documents."""
 
+from django.core.cache import cache
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,6 +12,16 @@ class Activity(models.Model):
 
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    name_ur = models.CharField(
+        _("name in Urdu"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Shown to readers of the Urdu pages. Leave empty for the portal's own activities, "
+            "whose Urdu names are in its translation; an activity you add reads in English until "
+            "you give its Urdu name."
+        ),
+    )
     description = models.TextField(_("description"), blank=True)
     aml_registrable = models.BooleanField(
         _("may be offered once AML-registered"),
@@ -25,9 +36,38 @@ class Activity(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        """The name in the reader's language (the default activities' names are in the
-        catalogue; one an administrator added reads as typed)."""
-        return gettext(self.name) if self.name else ""
+        """The name in the reader's language: the Urdu name an administrator gave, else the
+        catalogue's translation of a default activity's name, else the name as typed."""
+        return self.label(self.code, self.name, self.name_ur)
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        cache.delete(URDU_NAMES_KEY)
+
+    @staticmethod
+    def label(code: str, name: str, name_ur: str | None = None) -> str:
+        """An activity's name in the active language, from what a query read (`name_ur` is
+        looked up by `code` when the query did not read it)."""
+        if not name:
+            return ""
+        if (get_language() or "").startswith("ur"):
+            if name_ur is None:
+                name_ur = urdu_names().get(code, "")
+            if name_ur:
+                return name_ur
+        return gettext(name)
+
+
+URDU_NAMES_KEY = "licensing:activity-urdu-names"
+
+
+def urdu_names() -> dict[str, str]:
+    """{code: Urdu name} of the activities that have one (cached until an activity is saved)."""
+    names = cache.get(URDU_NAMES_KEY)
+    if names is None:
+        names = dict(Activity.objects.exclude(name_ur="").values_list("code", "name_ur"))
+        cache.set(URDU_NAMES_KEY, names, 3600)
+    return names
 
 
 class Counter(models.Model):

@@ -173,7 +173,9 @@ def search(queryset, *, q: str = "", stage: str = "", activity: str = "", on=Non
 
 
 def activity_choices():
-    return list(Activity.objects.filter(is_active=True).order_by("name").values_list("code", "name"))
+    """(code, name in the reader's language) of the active activities."""
+    rows = Activity.objects.filter(is_active=True).order_by("name").values_list("code", "name", "name_ur")
+    return [(code, Activity.label(code, name, name_ur)) for code, name, name_ur in rows]
 
 
 def summary_page(queryset, *, offset: int, limit: int, on=None) -> list:
@@ -382,7 +384,7 @@ def banner(firm, activities, *, status=None) -> dict | None:
             + _("Carrying on virtual-asset activity without a licence is an offence."),
         }
     if status.code == OPERATING_AML_SERVICES_ONLY:
-        names = ", ".join(a["name"] for a in activities) or _("none confirmed yet")
+        names = ", ".join(Activity.label(a["code"], a["name"]) for a in activities) or _("none confirmed yet")
         return {
             "kind": status.code,
             "title": _("%(firm)s holds no licence: it may offer only AML-registered services.")

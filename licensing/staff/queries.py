@@ -371,4 +371,6 @@ def case_officers() -> QuerySet:
 
 
 def activity_choices() -> list[tuple[str, str]]:
-    return list(Activity.objects.filter(is_active=True).order_by("name").values_list("code", "name"))
+    """(code, name in the reader's language) of the active activities."""
+    rows = Activity.objects.filter(is_active=True).order_by("name").values_list("code", "name", "name_ur")
+    return [(code, Activity.label(code, name, name_ur)) for code, name, name_ur in rows]

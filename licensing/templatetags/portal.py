@@ -48,3 +48,25 @@ def error_line(label, error) -> str:
     if label.endswith(_SENTENCE_ENDS):
         return f"{label} {error}"
     return _("%(label)s: %(error)s") % {"label": label, "error": error}
+
+
+@register.filter
+def activity_name(activity) -> str:
+    """An activity in the reader's language, whether a model row or a register row's
+    {"code", "name"} (issue 14: the register and staff pages showed the English name)."""
+    from licensing.models import Activity
+
+    if isinstance(activity, dict):
+        return Activity.label(activity.get("code", ""), activity.get("name", ""))
+    return str(activity)
+
+
+@register.simple_tag(takes_context=True)
+def idle_seconds(context) -> str:
+    """Seconds before a staff session ends for want of a request ("" when it has no idle
+    limit): read by static/js/session.js to warn before the timeout."""
+    from portal.accounts.sessions import idle_seconds_left
+
+    request = context.get("request")
+    left = idle_seconds_left(request) if request is not None else None
+    return "" if left is None else str(left)

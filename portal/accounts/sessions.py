@@ -122,3 +122,32 @@ class StaffSessionPolicyMiddleware:
                 "hours": settings.PORTAL_STAFF_SESSION_HOURS
             }
         messages.info(request, text)
+
+
+def idle_seconds_left(request) -> int | None:
+    """Seconds before this session ends for want of a request (None: no idle limit)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not needs_mfa(user):
+        return None
+    seen = request.session.get(SEEN_AT)
+    if not isinstance(seen, int | float):
+        return None
+    return max(0, int(seen + settings.PORTAL_STAFF_IDLE_MINUTES * 60 - now()))
+
+
+def keep_alive(request):
+    """POST: "stay signed in" from the timeout warning (static/js/session.js). The idle clock
+    restarts; a session that already ended is sent to sign in (the script reads the redirect).
+    """
+    from django.contrib.auth.views import redirect_to_login
+    from django.http import HttpResponse, HttpResponseNotAllowed
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.headers.get("referer") or "/")
+    if needs_mfa(request.user):
+        request.session[SEEN_AT] = now()
+    response = HttpResponse(status=204)
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -455,7 +455,7 @@ def public_entry(firm) -> dict:
     changes = firm.public_stage_changes
     entry.update(
         {
-            "incorporation_country": firm.incorporation_country,
+            "incorporation_country": str(firm.incorporation_country),
             "aml_status_label": str(AmlStatus(entry["aml_status"]).label),
             "conditions": conditions,
             "noc": _document(noc),

@@ -22,7 +22,6 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Greatest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django_countries import countries
 
 from aml.models import AmlRegistration, AmlStatus
 from licensing.models import (
@@ -48,6 +47,7 @@ from licensing.operating import (
     licence_status_on,
     operating_status,
 )
+from portal.countries import country_name as portal_country_name
 from portal.dates import local_today
 
 PAGE_SIZE = 50
@@ -448,10 +448,10 @@ def public_summary(firm, *, stage_labels: dict | None = None, on=None) -> dict:
 
 
 def country_name(code) -> str:
-    """The country's name in the active language (ISO 3166, from django-countries); an unknown
-    code is shown as it is."""
+    """The country's name in the active language (portal.countries: Urdu names included); an
+    unknown code is shown as it is."""
     code = str(code or "")
-    return str(countries.name(code)) or code
+    return portal_country_name(code) or code
 
 
 def _certificate(doc):

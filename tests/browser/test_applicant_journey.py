@@ -365,7 +365,7 @@ def test_a_new_firm_applies_answers_a_request_and_withdraws_a_second_application
     )
     expect(page.locator(".summary-list")).to_contain_text(["Spot trading of major virtual assets"])
     expect(page.locator("main")).to_contain_text("CNIC 12345-1234567-1")
-    expect(page.locator("main")).to_contain_text("P7788123 (GB)")
+    expect(page.locator("main")).to_contain_text("P7788123 (United Kingdom)")
     expect(page.locator("main")).to_contain_text("ownership-chart.png (v1)")
     axe(page, "check answers")
     page.get_by_role("button", name="Accept and submit").click()

@@ -114,9 +114,13 @@ def drive_application(
 
 
 def add_key_individuals(app: Application, *, actor) -> list:
-    """Name one fictional person for each required key role of a draft, through the service."""
+    """Name one fictional person for each required key role of a draft that has nobody in it
+    yet (a licence application starts with the NOC application's people), through the service."""
     people = []
+    named = set(app.key_individuals.values_list("role", flat=True))
     for n, (role, names) in enumerate(DEMO_KEY_PEOPLE):
+        if role in named:
+            continue
         name = names[(app.firm_id + app.pk) % len(names)]
         people.append(
             key_individual_save(

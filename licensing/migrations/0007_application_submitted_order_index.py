@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("licensing", "0005_queue_and_dashboard_indexes"),
+        ("licensing", "0006_country_fields_from_django_countries"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

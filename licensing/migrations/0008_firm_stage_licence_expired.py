@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('licensing', '0005_queue_and_dashboard_indexes'),
+        ('licensing', '0007_application_submitted_order_index'),
     ]
 
     operations = [

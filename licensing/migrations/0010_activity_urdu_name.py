@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('licensing', '0005_queue_and_dashboard_indexes'),
+        ('licensing', '0009_firm_change_requests_and_unique_legal_name'),
     ]
 
     operations = [

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('licensing', '0005_queue_and_dashboard_indexes'),
+        ('licensing', '0008_firm_stage_licence_expired'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

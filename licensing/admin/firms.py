@@ -3,6 +3,8 @@
 from django import forms
 from django.contrib import admin
 from django.db import models
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from licensing.admin.base import (
@@ -115,7 +117,25 @@ class FirmAdmin(TransitionAdminMixin, ChangedFieldsOnlyMixin, NeverDeleteMixin, 
         fields = super().get_readonly_fields(request, obj)
         if obj is None:
             return fields
-        return (*fields, *IDENTITY_FIELDS)
+        return (*fields, *(f for f in IDENTITY_FIELDS if f != "trading_names"), "trading_names_shown")
+
+    def get_fieldsets(self, request, obj=None):
+        """On a firm's page its trading names are read as names, one per line (never as JSON)."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [
+            (title, {**options, "fields": [_shown(f) for f in options["fields"]]})
+            for title, options in fieldsets
+        ]
+
+    @admin.display(description=_("Trading names"))
+    def trading_names_shown(self, obj):
+        return format_html_join(mark_safe("<br>"), "{}", ((name,) for name in obj.trading_names)) or "—"
+
+
+def _shown(field: str) -> str:
+    return "trading_names_shown" if field == "trading_names" else field
 
 
 class ApprovalNoteForm(forms.Form):

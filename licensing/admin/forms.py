@@ -87,10 +87,16 @@ class DecideForm(forms.Form):
 
 
 class FirmAdminForm(forms.ModelForm):
-    """The firm's change form: trading names one per line, never as raw JSON."""
+    """The firm's add form: trading names one per line, never as raw JSON. On an existing firm
+    the identity, trading names included, is read-only (changed by request, licensing.admin)."""
 
     trading_names = TradingNamesField(
         label=_("Trading names"),
         required=False,
         help_text=_("The names the firm does business under, one per line."),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            del self.fields["trading_names"]

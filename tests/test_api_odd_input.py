@@ -94,6 +94,8 @@ def staff_for(path: str, world):
         return staff["aml"]
     if path.startswith("/api/v1/firms/"):
         return staff["approver"]
+    if path.startswith("/api/v1/firm-change-requests/"):
+        return staff["officer"]  # a case officer decides a firm's change request
     if path.endswith(("/approve/", "/refuse/", "/send-back/")):
         return staff["approver"]
     return staff["officer"]

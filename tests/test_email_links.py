@@ -226,6 +226,30 @@ def test_the_access_change_notices_link_only_where_the_recipient_may_go(client, 
     assert "/admin/" not in " ".join(links_in(build_email(to_person)))
 
 
+def test_the_identity_change_decision_links_open_for_the_firms_people(
+    client, firm, principal, officer, approver
+):
+    from licensing.services.change_requests import firm_change_request_approve, firm_change_request_create
+
+    application_in(
+        ApplicationStatus.SUBMITTED, firm=firm, submitter=principal, officer=officer, approver=approver
+    )
+    request = firm_change_request_create(
+        actor=principal,
+        firm_id=firm.pk,
+        changes={"legal_name": "Owner Exchange (Pakistan) Ltd"},
+        reason="Renamed after local incorporation.",
+    )
+    firm_change_request_approve(actor=officer, request_id=request.pk)
+    notices = list(Notification.objects.filter(user=principal).select_related("user"))
+    assert notices
+    for notice in notices:
+        links = links_in(build_email(notice))
+        assert links
+        for link in links:
+            assert_opens(client, link, as_user=principal, what=notice.subject)
+
+
 def _staff_admin(email):
     from portal.accounts.roles import StaffRole
     from tests.conftest import _staff
@@ -251,6 +275,10 @@ SENDERS_CHECKED = {
         "portal/deadlines/actions.py",
         "notify(",
     ): "test_every_link_in_every_deadline_e_mail_opens_for_its_recipient",
+    (
+        "licensing/services/change_requests.py",
+        "notify(",
+    ): "test_the_identity_change_decision_links_open_for_the_firms_people",
     (
         "portal/accounts/services.py",
         "notify(",

@@ -346,7 +346,7 @@ class ForeignLicenceSerializer(serializers.ModelSerializer):
         read_only_fields = ["id"]
 
 
-class ActivitySerializer(serializers.Serializer):
+class FirmActivitySerializer(serializers.Serializer):
     """One step on the firm's record, as the firm's activity page shows it: only actions
     declared visible to the firm (portal.audit.visibility); no reasons, no staff names."""
 

@@ -72,7 +72,6 @@ from .action_permissions import ActionPermission
 from .base import FirmViewSet
 from .parsers import StrictJSONParser
 from .serializers_firm import (
-    ActivitySerializer,
     AnswerSerializer,
     ApplicationCreateSerializer,
     ApplicationSerializer,
@@ -81,6 +80,7 @@ from .serializers_firm import (
     DeadlineSerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
+    FirmActivitySerializer,
     FirmChangeRequestCreateSerializer,
     FirmChangeRequestSerializer,
     FirmProfileSerializer,
@@ -693,7 +693,7 @@ class FirmNotificationViewSet(mixins.ListModelMixin, FirmViewSet):
     )
 )
 class FirmActivityViewSet(mixins.ListModelMixin, FirmViewSet):
-    serializer_class = ActivitySerializer
+    serializer_class = FirmActivitySerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

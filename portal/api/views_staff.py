@@ -322,8 +322,16 @@ class AmlRegistrationViewSet(StaffViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Firms' identity change requests, newest first", tags=[TAG]),
-    retrieve=extend_schema(summary="One identity change request", tags=[TAG]),
+    list=extend_schema(
+        summary="Firms' identity change requests, newest first",
+        operation_id="staff_firm_change_requests_list",
+        tags=[TAG],
+    ),
+    retrieve=extend_schema(
+        summary="One identity change request",
+        operation_id="staff_firm_change_requests_retrieve",
+        tags=[TAG],
+    ),
 )
 class FirmChangeRequestStaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, StaffViewSet):
     """Case officers approve or refuse a firm's request to change its identity on the register."""

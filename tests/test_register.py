@@ -256,3 +256,15 @@ def test_the_country_of_incorporation_is_shown_by_name_and_the_api_keeps_the_cod
     assert rows[0]["incorporation_country_name"] == "Cayman Islands"
     data = json.loads(body(client.get(reverse("register_json"))))
     assert data["firms"][0]["incorporation_country_name"] == "Cayman Islands"
+
+
+def test_a_name_typed_in_urdu_keeps_its_own_direction_on_the_register(client, people):
+    """Typed names are isolated (<bdi>, direction from their own letters), never forced left to
+    right: a firm's Urdu name reads right to left in an English page and the other way round."""
+    firm = make_firm(
+        FirmStage.NOC_HOLDER, people, legal_name="کراچی ڈیجیٹل ایکسچینج لمیٹڈ", trading_names=["KDX"]
+    )
+    for url in (reverse("register_index"), reverse("register_firm", args=[firm.reference_number])):
+        page = client.get(url).content.decode()
+        assert f"<bdi>{firm.legal_name}</bdi>" in page, url
+        assert f'<bdi dir="ltr" class="ltr-value">{firm.legal_name}' not in page, url

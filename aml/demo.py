@@ -2,8 +2,10 @@
 two key individuals on the main demo firm's draft licence application, one of them a
 fictional near-match of a sample UN entry, so the AML officer has an alert to decide.
 
-Idempotent: a list that already has a version is not imported again, people are added only
-to an application that has none, and screening never raises an alert twice."""
+Idempotent: a list that already has a version is not imported again, a person is added only
+when nobody of that name is on the application (and, for a role only one person may hold, when
+the role is free: a licence application starts with the NOC application's people), and
+screening never raises an alert twice."""
 
 import datetime
 from pathlib import Path
@@ -12,7 +14,7 @@ from aml.importing import import_list
 from aml.models import ListVersion
 from aml.screening import Run, screen_all
 from licensing.models import ApplicationStatus, Firm, FirmRole, KeyIndividual
-from licensing.models.people import KeyRole
+from licensing.models.people import REQUIRED_KEY_ROLES, KeyRole
 from licensing.services.application_people import key_individual_save
 
 SAMPLES = Path(__file__).resolve().parent / "fixtures" / "samples"
@@ -34,8 +36,14 @@ def seed_screening_demo(firm: Firm) -> Run:
             import_list(actor=None, fmt=fmt, list_code=code, path=SAMPLES / name)
     app = firm.applications.filter(status=ApplicationStatus.DRAFT).order_by("-pk").first()
     principal = firm.memberships.filter(role=FirmRole.PRINCIPAL).select_related("user").first()
-    if app is not None and principal is not None and not app.key_individuals.exists():
+    if app is not None and principal is not None:
+        present = list(app.key_individuals.values_list("full_name", "role"))
         for n, person in enumerate(DEMO_PEOPLE, start=1):
+            if any(
+                name == person["full_name"] or (role == person["role"] and role in REQUIRED_KEY_ROLES)
+                for name, role in present
+            ):
+                continue
             data = {
                 **person,
                 "identity_type": "passport",

@@ -328,7 +328,9 @@ def _case_for(alert: ScreeningAlert):
 
 def _decide(*, actor, alert_id: int, reason: str, status: str, verb: str) -> ScreeningAlert:
     alert = lock(
-        ScreeningAlert.objects.select_related("entry__sanctions_list", "firm"),
+        # Only inner joins under FOR UPDATE: an alert about a name that could not be screened has
+        # no list entry, and PostgreSQL cannot lock the nullable side of an outer join.
+        ScreeningAlert.objects.select_related("firm"),
         alert_id,
         expected_state=AlertStatus.OPEN,
     )

@@ -57,6 +57,7 @@ SEGMENT_OBJECTS = {
     "documents": "document",
     "aml": "aml_registration",
     "agreements": "agreement",
+    "firm-changes": "change_request",
 }
 # Parameters that are not object ids, per URL name.
 PATH_VALUES = {
@@ -105,7 +106,16 @@ def objects(firm, principal, officer, approver, settings, tmp_path):
     )
     registration = AmlRegistration.objects.create(firm=firm)
     agreement = record_agreement(approver)
+    from licensing.models import FirmChangeRequest
+
+    change_request = FirmChangeRequest.objects.create(
+        firm=firm,
+        changes={"legal_name": [firm.legal_name, "Renamed Exchange Ltd"]},
+        reason="Renamed after local incorporation.",
+        requested_by=principal,
+    )
     return {
+        "change_request": change_request,
         "application": app,
         "firm": firm,
         "document": document,
